@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Module split (see docs/ARCHITECTURE.md): pure parsing and balancing have no I/O;
+/// sockets and Dispatch live in EventLoop; Proxy is the glue that tells the story
+/// of one request.
+let package = Package(
+    name: "Tether",
+    products: [
+        .executable(name: "tether", targets: ["tether"]),
+        .executable(name: "demo-backend", targets: ["demo-backend"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // epoll and accept4 are not exported by Glibc's Swift module.
+        .target(name: "CSystem"),
+        // System OpenSSL (libssl-dev), with a shim for the macros Swift cannot import.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "HTTP1"),
+        .target(name: "Balancer"),
+        .target(name: "Config", dependencies: ["HTTP1"]),
+        .target(
+            name: "EventLoop",
+            dependencies: [
+                "CSystem",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem"]),
+        .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1"]),
+        .executableTarget(
+            name: "tether",
+            dependencies: [
+                "Proxy", "Config", "Admin", "EventLoop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "demo-backend",
+            dependencies: [
+                "HTTP1", "EventLoop", "CSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "BalancerTests", dependencies: ["Balancer"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["HTTP1", "COpenSSL", "CSystem"]),
+    ]
+)

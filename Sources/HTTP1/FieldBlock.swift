@@ -1,0 +1,151 @@
+/// What the field lines of a head say about framing and connection handling.
+/// Shared by the request and the response parser so both apply the same rules.
+struct FieldBlock {
+    var contentLength: Int? = nil
+    var hasTransferEncoding = false
+    var chunkedCount = 0
+    var lastWasChunked = false
+    /// Codings other than chunked were named.
+    var otherCodings = false
+    var hostCount = 0
+    var connectionClose = false
+    var connectionKeepAlive = false
+    var expectContinue = false
+    var otherExpectation = false
+
+    /// Parses field lines between `from` and `headEnd - 2` into `fields`.
+    static func parse(
+        _ buf: UnsafeBufferPointer<UInt8>, from: Int, headEnd: Int,
+        fields: inout [HeaderField], connectionTokens: inout [Range<Int>]
+    ) -> Result<FieldBlock, HTTPParseError> {
+        var block = FieldBlock()
+        var lineStart = from
+        let blockEnd = headEnd - 2  // the final empty line's CRLF
+        while lineStart < blockEnd {
+            // Lines are known to end in CRLF (HeadScanner checked).
+            var lineEnd = lineStart
+            while buf[lineEnd] != ASCII.cr { lineEnd += 1 }
+            let first = buf[lineStart]
+            if ASCII.isWhitespace(first) { return .failure(.obsoleteLineFolding) }
+            var colon = lineStart
+            while colon < lineEnd, buf[colon] != ASCII.colon {
+                let c = buf[colon]
+                if !ASCII.isTChar(c) {
+                    return .failure(ASCII.isWhitespace(c) ? .whitespaceBeforeColon : .invalidFieldName)
+                }
+                colon += 1
+            }
+            if colon == lineEnd || colon == lineStart { return .failure(.invalidFieldName) }
+            let name = lineStart..<colon
+            var v = colon + 1
+            while v < lineEnd {
+                if !ASCII.isFieldValueChar(buf[v]) { return .failure(.invalidFieldValue) }
+                v += 1
+            }
+            let value = buf.trimmingOWS((colon + 1)..<lineEnd)
+            let known = KnownHeader.classify(buf, name)
+            fields.append(HeaderField(name: name, value: value, known: known))
+            if let error = block.absorb(buf, known, value, &connectionTokens) { return .failure(error) }
+            lineStart = lineEnd + 2
+        }
+        return .success(block)
+    }
+
+    private mutating func absorb(
+        _ buf: UnsafeBufferPointer<UInt8>, _ known: KnownHeader, _ value: Range<Int>,
+        _ connectionTokens: inout [Range<Int>]
+    ) -> HTTPParseError? {
+        switch known {
+        case .host:
+            hostCount += 1
+        case .contentLength:
+            var error: HTTPParseError? = nil
+            let ok = buf.forEachListElement(value) { element in
+                guard let n = FieldBlock.parseDecimal(buf, element) else {
+                    error = .invalidContentLength
+                    return false
+                }
+                if let existing = contentLength, existing != n {
+                    error = .invalidContentLength
+                    return false
+                }
+                contentLength = n
+                return true
+            }
+            if !ok { return error ?? .invalidContentLength }
+        case .transferEncoding:
+            hasTransferEncoding = true
+            var bad = false
+            _ = buf.forEachListElement(value) { element in
+                if element.isEmpty {
+                    bad = true
+                    return false
+                }
+                if buf.equalsLowercased(element, "chunked") {
+                    chunkedCount += 1
+                    lastWasChunked = true
+                } else {
+                    for i in element where !ASCII.isTChar(buf[i]) && buf[i] != ASCII.semicolon
+                        && buf[i] != 0x3D && !ASCII.isWhitespace(buf[i]) {
+                        bad = true
+                        return false
+                    }
+                    lastWasChunked = false
+                    otherCodings = true
+                }
+                return true
+            }
+            if bad { return .invalidTransferEncoding }
+        case .connection:
+            var bad = false
+            _ = buf.forEachListElement(value) { element in
+                if element.isEmpty { return true }
+                for i in element where !ASCII.isTChar(buf[i]) {
+                    bad = true
+                    return false
+                }
+                if buf.equalsLowercased(element, "close") {
+                    connectionClose = true
+                } else if buf.equalsLowercased(element, "keep-alive") {
+                    connectionKeepAlive = true
+                } else {
+                    connectionTokens.append(element)
+                }
+                return true
+            }
+            if bad { return .invalidFieldValue }
+        case .expect:
+            if buf.equalsLowercased(value, "100-continue") {
+                expectContinue = true
+            } else {
+                otherExpectation = true
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// 1*DIGIT without sign or spaces, refusing values past 2^62 (RFC 9110 §8.6).
+    static func parseDecimal(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, range.count <= 18 else { return nil }
+        var n = 0
+        for i in range {
+            let c = buf[i]
+            guard ASCII.isDigit(c) else { return nil }
+            n = n * 10 + Int(c - 0x30)
+        }
+        return n
+    }
+
+    /// The transfer-coding verdict (RFC 9112 §6.1, §6.3): chunked must be the
+    /// final coding and appear once; other codings are not implemented (`501`).
+    func transferCodingError() -> HTTPParseError? {
+        guard hasTransferEncoding else { return nil }
+        if chunkedCount != 1 || !lastWasChunked { return .invalidTransferEncoding }
+        if otherCodings { return .unsupportedTransferCoding }
+        return nil
+    }
+
+    var isChunked: Bool { hasTransferEncoding && chunkedCount == 1 && lastWasChunked && !otherCodings }
+}

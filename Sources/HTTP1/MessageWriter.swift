@@ -1,0 +1,198 @@
+/// Writes the heads the proxy sends on, byte for byte from the parsed ranges.
+///
+/// Hop-by-hop fields (RFC 9110 §7.6.1) and the fields named in `Connection` are
+/// dropped; framing is re-emitted from the parsed framing, never copied, so the
+/// next hop reads exactly what this proxy read.
+public enum MessageWriter {
+    /// What the proxy adds to a forwarded request (RFC 7239 de-facto fields, RFC 9110 §7.6.3 Via).
+    public struct ForwardingInfo {
+        /// Client address as text bytes, e.g. `127.0.0.1`.
+        public var clientAddress: UnsafeBufferPointer<UInt8>
+        public var isTLS: Bool
+
+        public init(clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool) {
+            self.clientAddress = clientAddress
+            self.isTLS = isTLS
+        }
+    }
+
+    public static let viaToken: StaticString = "1.1 tether"
+
+    public static func appendRequestHead(
+        _ buf: UnsafeBufferPointer<UInt8>, _ head: RequestHead, info: ForwardingInfo, into out: inout [UInt8]
+    ) {
+        out.append(buf, head.methodRange)
+        out.append(ASCII.sp)
+        out.append(buf, head.target)
+        out.append(static: " HTTP/1.1\r\n")
+        var xff = false, via = false
+        for f in head.fields {
+            switch f.known {
+            case .xForwardedFor:
+                if !xff { out.append(static: "X-Forwarded-For: ") }
+                else { out.append(static: ", ") }
+                out.append(buf, f.value)
+                xff = true
+                continue
+            default:
+                break
+            }
+        }
+        if xff { out.append(static: ", ") } else { out.append(static: "X-Forwarded-For: ") }
+        out.append(contentsOf: info.clientAddress)
+        out.append(static: "\r\n")
+        for f in head.fields {
+            switch f.known {
+            case .via:
+                out.append(static: via ? ", " : "Via: ")
+                out.append(buf, f.value)
+                via = true
+                continue
+            default:
+                break
+            }
+        }
+        out.append(static: via ? ", " : "Via: ")
+        out.append(static: viaToken)
+        out.append(static: "\r\n")
+        for f in head.fields {
+            switch f.known {
+            case .xForwardedFor, .via, .xForwardedProto, .xForwardedHost:
+                continue
+            default:
+                if f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
+                appendField(buf, f, into: &out)
+            }
+        }
+        out.append(static: info.isTLS ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n")
+        if let host = head.host {
+            out.append(static: "X-Forwarded-Host: ")
+            out.append(buf, host)
+            out.append(static: "\r\n")
+        }
+        if head.framing == .chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
+        out.append(static: "\r\n")
+    }
+
+    /// How the response body reaches the client.
+    public enum ClientFraming {
+        /// Body bytes copied as they are (Content-Length, or no body).
+        case asIs
+        /// Chunked data re-framed as chunked.
+        case chunked
+        /// Body runs until the proxy closes the client connection.
+        case close
+    }
+
+    public static func appendResponseHead(
+        _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, clientFraming: ClientFraming,
+        keepAlive: Bool, clientVersion: HTTPVersion, into out: inout [UInt8]
+    ) {
+        out.append(static: "HTTP/1.1 ")
+        appendStatusDigits(head.status, into: &out)
+        out.append(ASCII.sp)
+        out.append(buf, head.reason)
+        out.append(static: "\r\n")
+        var via = false
+        for f in head.fields {
+            if f.known == .via {
+                out.append(static: via ? ", " : "Via: ")
+                out.append(buf, f.value)
+                via = true
+            }
+        }
+        out.append(static: via ? ", " : "Via: ")
+        out.append(static: viaToken)
+        out.append(static: "\r\n")
+        for f in head.fields {
+            if f.known == .via || f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
+            appendField(buf, f, into: &out)
+        }
+        if clientFraming == .chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
+        if !keepAlive {
+            out.append(static: "Connection: close\r\n")
+        } else if clientVersion == .http10 {
+            out.append(static: "Connection: keep-alive\r\n")
+        }
+        out.append(static: "\r\n")
+    }
+
+    /// An interim (1xx) response, relayed with only its own fields.
+    public static func appendInterimHead(_ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, into out: inout [UInt8]) {
+        out.append(static: "HTTP/1.1 ")
+        appendStatusDigits(head.status, into: &out)
+        out.append(ASCII.sp)
+        out.append(buf, head.reason)
+        out.append(static: "\r\n")
+        for f in head.fields where !f.known.isHopByHop {
+            appendField(buf, f, into: &out)
+        }
+        out.append(static: "\r\n")
+    }
+
+    /// `size-in-hex CRLF`.
+    public static func appendChunkHeader(_ size: Int, into out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = size
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                let h = UInt8(n & 0xF)
+                d[15 - count] = h < 10 ? 0x30 + h : 0x61 + h - 10
+                n >>= 4
+                count += 1
+            } while n > 0
+            out.append(contentsOf: d[(16 - count)..<16])
+        }
+        out.append(static: "\r\n")
+    }
+
+    public static let lastChunk: StaticString = "0\r\n\r\n"
+
+    static func isNamedByConnection(_ buf: UnsafeBufferPointer<UInt8>, _ f: HeaderField, _ tokens: [Range<Int>]) -> Bool {
+        for t in tokens where buf.equalsIgnoringCase(f.name, t) { return true }
+        return false
+    }
+
+    @inline(__always)
+    static func appendField(_ buf: UnsafeBufferPointer<UInt8>, _ f: HeaderField, into out: inout [UInt8]) {
+        out.append(buf, f.name)
+        out.append(static: ": ")
+        out.append(buf, f.value)
+        out.append(static: "\r\n")
+    }
+
+    static func appendStatusDigits(_ status: Int, into out: inout [UInt8]) {
+        out.append(UInt8(0x30 + status / 100))
+        out.append(UInt8(0x30 + (status / 10) % 10))
+        out.append(UInt8(0x30 + status % 10))
+    }
+}
+
+extension Array where Element == UInt8 {
+    @inlinable @inline(__always)
+    public mutating func append(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        append(contentsOf: UnsafeBufferPointer(rebasing: buf[range]))
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(static s: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// Appends a non-negative decimal integer.
+    public mutating func appendDecimal(_ value: Int) {
+        if value < 10 {
+            append(UInt8(0x30 + value))
+            return
+        }
+        var n = value
+        let start = count
+        while n > 0 {
+            append(UInt8(0x30 + n % 10))
+            n /= 10
+        }
+        self[start..<count].reverse()
+    }
+}

@@ -1,0 +1,159 @@
+/// Incremental HTTP/1.1 request-head parser (RFC 9112 §2–§6).
+///
+/// Feed it the receive buffer each time bytes arrive; it remembers how far it
+/// scanned. It never allocates per field: the head it fills holds ranges into
+/// the caller's buffer, and its arrays keep their capacity between requests.
+/// The body is not its business: `head.framing` says how to read it
+/// (`ChunkedDecoder` for chunked bodies).
+public struct RequestParser: Sendable {
+    public var limits: HTTPLimits
+    private var scanner = HeadScanner()
+
+    public enum Status: Equatable {
+        case needMore
+        /// The head is in the head passed to `parse`; `headEnd` is where the body starts.
+        case complete(headEnd: Int)
+        case failed(HTTPParseError)
+    }
+
+    public init(limits: HTTPLimits = HTTPLimits()) {
+        self.limits = limits
+    }
+
+    /// Forget a partially scanned head (call after each complete request).
+    public mutating func reset() { scanner.reset() }
+
+    public mutating func parse(
+        _ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int, into head: inout RequestHead
+    ) -> Status {
+        switch scanner.scan(
+            buf, start: start, end: end, maxStartLine: limits.maxRequestLine,
+            startLineError: .requestLineTooLong, limits: limits)
+        {
+        case .needMore:
+            return .needMore
+        case .failed(let e):
+            return .failed(e)
+        case .complete(let startLineEnd, let headEnd):
+            let headStart = scanner.headStart
+            scanner.reset()
+            head.clear()
+            head.headStart = headStart
+            head.headEnd = headEnd
+            if let e = parseRequestLine(buf, headStart, startLineEnd, &head) { return .failed(e) }
+            return finish(buf, startLineEnd + 2, headEnd, &head)
+        }
+    }
+
+    private func parseRequestLine(
+        _ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ head: inout RequestHead
+    ) -> HTTPParseError? {
+        var i = start
+        while i < end, ASCII.isTChar(buf[i]) { i += 1 }
+        guard i > start, i < end, buf[i] == ASCII.sp else { return .invalidRequestLine }
+        head.methodRange = start..<i
+        head.method = HTTPMethod.classify(buf, head.methodRange)
+        i += 1
+        let targetStart = i
+        while i < end, ASCII.isTargetChar(buf[i]) { i += 1 }
+        guard i > targetStart, i < end, buf[i] == ASCII.sp else { return .invalidRequestLine }
+        head.target = targetStart..<i
+        i += 1
+        guard let version = HTTPVersionParser.parse(buf, i..<end) else {
+            return end - i == 8 && buf[i] == 0x48 ? .unsupportedVersion : .invalidRequestLine
+        }
+        head.version = version
+        // Targets other than origin-form must match their method (RFC 9112 §3.2).
+        let first = buf[targetStart]
+        if head.method == .connect { return .unsupportedMethod }
+        if first == 0x2A {  // "*"
+            guard head.method == .options, head.target.count == 1 else { return .invalidRequestLine }
+        } else if first != 0x2F {  // not "/": must be absolute-form
+            guard buf.hasSchemePrefix(head.target) else { return .invalidRequestLine }
+        }
+        return nil
+    }
+
+    private func finish(
+        _ buf: UnsafeBufferPointer<UInt8>, _ fieldsStart: Int, _ headEnd: Int, _ head: inout RequestHead
+    ) -> Status {
+        let block: FieldBlock
+        switch FieldBlock.parse(buf, from: fieldsStart, headEnd: headEnd, fields: &head.fields, connectionTokens: &head.connectionTokens) {
+        case .failure(let e): return .failed(e)
+        case .success(let b): block = b
+        }
+        if block.hostCount > 1 { return .failed(.duplicateHost) }
+        if block.hostCount == 1 {
+            for f in head.fields where f.known == .host {
+                guard buf.isValidHost(f.value) else { return .failed(.invalidHost) }
+                head.host = f.value
+            }
+        } else if head.version == .http11 {
+            return .failed(.missingHost)
+        }
+        if block.hasTransferEncoding {
+            // RFC 9112 §6.1: TE in HTTP/1.0 means the framing is unreliable; §6.3: with CL, reject.
+            if block.contentLength != nil { return .failed(.contentLengthWithTransferEncoding) }
+            if head.version == .http10 { return .failed(.invalidTransferEncoding) }
+            if let e = block.transferCodingError() { return .failed(e) }
+            head.framing = .chunked
+        } else if let n = block.contentLength {
+            if n > limits.maxBodySize { return .failed(.bodyTooLarge) }
+            head.framing = n == 0 ? .none : .length(n)
+        }
+        if block.otherExpectation { return .failed(.unsupportedExpectation) }
+        head.expectContinue = block.expectContinue && head.version == .http11
+        head.keepAlive = head.version == .http11 ? !block.connectionClose : (block.connectionKeepAlive && !block.connectionClose)
+        return .complete(headEnd: headEnd)
+    }
+}
+
+enum HTTPVersionParser {
+    /// Exactly `HTTP/1.0` or `HTTP/1.1` (RFC 9112 §2.3; the name is case-sensitive).
+    static func parse(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> HTTPVersion? {
+        guard r.count == 8 else { return nil }
+        let b = r.lowerBound
+        guard buf[b] == 0x48, buf[b + 1] == 0x54, buf[b + 2] == 0x54, buf[b + 3] == 0x50,
+            buf[b + 4] == 0x2F, buf[b + 5] == 0x31, buf[b + 6] == 0x2E
+        else { return nil }
+        switch buf[b + 7] {
+        case 0x30: return .http10
+        case 0x31: return .http11
+        default: return nil
+        }
+    }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// `scheme "://"` at the start of an absolute-form target.
+    func hasSchemePrefix(_ r: Range<Int>) -> Bool {
+        var i = r.lowerBound
+        guard i < r.upperBound, ASCII.lower(self[i]) >= 0x61, ASCII.lower(self[i]) <= 0x7A else { return false }
+        while i < r.upperBound {
+            let c = self[i]
+            if c == ASCII.colon { return i + 2 < r.upperBound && self[i + 1] == 0x2F && self[i + 2] == 0x2F }
+            let l = ASCII.lower(c)
+            guard (l >= 0x61 && l <= 0x7A) || ASCII.isDigit(c) || c == 0x2B || c == 0x2D || c == 0x2E else { return false }
+            i += 1
+        }
+        return false
+    }
+
+    /// uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or an IP literal.
+    /// Rejects "@", "/", whitespace and the like that would let a Host value
+    /// smuggle userinfo or a path to a backend that builds URLs from it.
+    func isValidHost(_ r: Range<Int>) -> Bool {
+        for i in r {
+            let c = self[i]
+            let l = ASCII.lower(c)
+            if (l >= 0x61 && l <= 0x7A) || ASCII.isDigit(c) { continue }
+            switch c {
+            case 0x2D, 0x2E, 0x5F, 0x7E, 0x3A, 0x5B, 0x5D, 0x25, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D:
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,72 @@
+import HTTP1
+import Testing
+
+/// Forwarded heads: hop-by-hop removal (RFC 9110 §7.6.1), X-Forwarded-*, Via.
+@Suite struct MessageWriterTests {
+    func forward(_ raw: String, client: String = "10.1.2.3") -> String {
+        let (status, head, bytes) = parseRequest(raw)
+        #expect(status != .needMore)
+        var out: [UInt8] = []
+        let addr = Array(client.utf8)
+        bytes.withUnsafeBufferPointer { buf in
+            addr.withUnsafeBufferPointer { a in
+                MessageWriter.appendRequestHead(buf, head, info: .init(clientAddress: a, isTLS: false), into: &out)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func hopByHopFieldsAreRemoved() {
+        let out = forward("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: 5\r\nProxy-Connection: x\r\nTE: trailers\r\nTrailer: X\r\nUpgrade: websocket\r\nX-Kept: yes\r\n\r\n")
+        for gone in ["Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE:", "Trailer", "Upgrade"] {
+            #expect(!out.contains(gone), "\(gone) forwarded")
+        }
+        #expect(out.contains("X-Kept: yes\r\n"))
+        #expect(out.hasPrefix("GET / HTTP/1.1\r\n"))
+        #expect(out.hasSuffix("\r\n\r\n"))
+    }
+
+    @Test func forwardedForIsAppended() {
+        let out = forward("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n\r\n")
+        #expect(out.contains("X-Forwarded-For: 1.1.1.1, 2.2.2.2, 10.1.2.3\r\n"))
+    }
+
+    @Test func forwardedProtoAndHostAreSetNotTrusted() {
+        let out = forward("GET / HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\n\r\n")
+        #expect(out.contains("X-Forwarded-Proto: http\r\n"))
+        #expect(!out.contains("https"))
+        #expect(out.contains("X-Forwarded-Host: shop.example\r\n"))
+        #expect(!out.contains("evil"))
+    }
+
+    @Test func viaIsAppended() {
+        let out = forward("GET / HTTP/1.1\r\nHost: a\r\nVia: 1.0 fred\r\n\r\n")
+        #expect(out.contains("Via: 1.0 fred, 1.1 tether\r\n"))
+    }
+
+    @Test func chunkedIsReEmittedOnce() {
+        let out = forward("POST / HTTP/1.1\r\nHost: a\r\ntransfer-encoding: Chunked\r\n\r\n")
+        #expect(out.contains("Transfer-Encoding: chunked\r\n"))
+        #expect(!out.contains("Chunked"))
+    }
+
+    @Test func http10IsForwardedAsHTTP11() {
+        let out = forward("GET /x HTTP/1.0\r\n\r\n")
+        #expect(out.hasPrefix("GET /x HTTP/1.1\r\n"))
+    }
+
+    @Test func chunkHeaderIsHex() {
+        var out: [UInt8] = []
+        MessageWriter.appendChunkHeader(255, into: &out)
+        MessageWriter.appendChunkHeader(0x10000, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "ff\r\n10000\r\n")
+    }
+
+    @Test func decimalDigits() {
+        var out: [UInt8] = []
+        out.appendDecimal(0)
+        out.append(32)
+        out.appendDecimal(1234567)
+        #expect(String(decoding: out, as: UTF8.self) == "0 1234567")
+    }
+}
