@@ -1,0 +1,81 @@
+import Glibc
+
+/// A connection's receive buffer: bytes land at `writeIndex`, are parsed in
+/// place between `readIndex` and `writeIndex`, and are moved to the front only
+/// when the free tail runs out. Parsed heads hold indices into it, so it never
+/// moves bytes while a head is in use (`compact` is called between messages).
+public struct ReceiveBuffer {
+    public private(set) var storage: [UInt8]
+    public var readIndex = 0
+    public private(set) var writeIndex = 0
+
+    public init(capacity: Int) {
+        storage = [UInt8](repeating: 0, count: capacity)
+    }
+
+    public var readable: Int { writeIndex - readIndex }
+    public var isEmpty: Bool { readIndex == writeIndex }
+    public var freeTail: Int { storage.count - writeIndex }
+
+    /// Moves unread bytes to the front. Only safe when no parsed ranges are live.
+    public mutating func compact() {
+        if readIndex == writeIndex {
+            readIndex = 0
+            writeIndex = 0
+            return
+        }
+        guard readIndex > 0 else { return }
+        let n = writeIndex - readIndex
+        storage.withUnsafeMutableBytes { p in
+            let base = p.baseAddress!
+            memmove(base, base + readIndex, n)
+        }
+        readIndex = 0
+        writeIndex = n
+    }
+
+    /// Grows to at least `capacity` bytes (heads larger than the initial buffer).
+    public mutating func reserve(_ capacity: Int) {
+        if storage.count < capacity {
+            storage.append(contentsOf: repeatElement(0, count: capacity - storage.count))
+        }
+    }
+
+    public enum ReadResult {
+        case bytes(Int)
+        case wouldBlock
+        case eof
+        case error(Int32)
+    }
+
+    /// One `read` into the free tail. Never moves unread bytes (parsers may hold
+    /// indices into them); an empty buffer restarts at the front.
+    public mutating func read(from fd: Int32) -> ReadResult {
+        if readIndex == writeIndex {
+            readIndex = 0
+            writeIndex = 0
+        }
+        if freeTail == 0 { return .bytes(0) }
+        let w = writeIndex
+        let n = storage.withUnsafeMutableBytes { p in Glibc.read(fd, p.baseAddress! + w, p.count - w) }
+        if n > 0 {
+            writeIndex += n
+            return .bytes(n)
+        }
+        if n == 0 { return .eof }
+        let e = errno
+        if e == EAGAIN || e == EWOULDBLOCK || e == EINTR { return .wouldBlock }
+        return .error(e)
+    }
+
+    /// Appends bytes that arrived some other way (tests, TLS).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        if freeTail < bytes.count { compact() }
+        reserve(writeIndex + bytes.count)
+        let w = writeIndex
+        storage.withUnsafeMutableBytes { p in
+            (p.baseAddress! + w).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        }
+        writeIndex += bytes.count
+    }
+}

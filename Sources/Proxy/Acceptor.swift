@@ -1,0 +1,68 @@
+import CSystem
+import Dispatch
+import EventLoop
+import Glibc
+
+/// Accepts on a listening socket shared by every loop. Each loop registers
+/// the socket with EPOLLEXCLUSIVE, so the kernel wakes one loop per new
+/// connection instead of all of them; the connection then lives on that loop.
+final class Acceptor: EventHandler, @unchecked Sendable {
+    let fd: Int32
+    unowned let ctx: LoopContext
+    let sharedLimit: ConnectionLimit
+    private var paused = false
+
+    init(fd: Int32, ctx: LoopContext, limit: ConnectionLimit) {
+        self.fd = fd
+        self.ctx = ctx
+        self.sharedLimit = limit
+    }
+
+    func start() {
+        _ = ctx.loop.register(fd, events: EventLoop.readable, handler: self, exclusive: true)
+    }
+
+    func stop() {
+        ctx.loop.deregister(fd)
+    }
+
+    func handleEvent(_ events: UInt32) {
+        // Bounded batch: a flood of connections must not starve the loop's clients.
+        for _ in 0..<64 {
+            guard sharedLimit.tryAcquire() else {
+                pause()
+                return
+            }
+            var storage = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let cfd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { csys_accept4(fd, $0, &len) }
+            }
+            if cfd < 0 {
+                sharedLimit.release()
+                let e = errno
+                if e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM {
+                    // Out of descriptors: stop watching for a moment instead of
+                    // spinning on a listener that stays readable.
+                    pause()
+                }
+                return
+            }
+            Socket.setNoDelay(cfd)
+            let session = ProxySession(fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx)
+            session.start()
+        }
+    }
+
+    /// Stops accepting for 100 ms (descriptor exhaustion or the connection cap).
+    private func pause() {
+        guard !paused else { return }
+        paused = true
+        ctx.loop.deregister(fd)
+        ctx.loop.queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+            guard let self, !self.ctx.draining else { return }
+            self.paused = false
+            self.start()
+        }
+    }
+}

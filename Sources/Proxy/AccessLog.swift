@@ -1,0 +1,135 @@
+import Config
+import Dispatch
+import Glibc
+
+/// Writes access-log bytes on its own serial queue, so a slow disk or a
+/// blocked stdout never stalls an event loop. Loops hand over whole buffers
+/// (several lines at a time); this class only writes them.
+final class AccessLogWriter: Sendable {
+    private let fd: Int32
+    private let ownsFD: Bool
+    private let queue = DispatchQueue(label: "tether.accesslog")
+
+    enum OpenError: Error, CustomStringConvertible {
+        case cannotOpen(String, Int32)
+        var description: String {
+            switch self {
+            case .cannotOpen(let path, let e): return "cannot open access log \(path): \(String(cString: strerror(e)))"
+            }
+        }
+    }
+
+    init?(_ target: AccessLogTarget) throws {
+        switch target {
+        case .off:
+            return nil
+        case .stdout:
+            fd = STDOUT_FILENO
+            ownsFD = false
+        case .file(let path):
+            let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard f >= 0 else { throw OpenError.cannotOpen(path, errno) }
+            fd = f
+            ownsFD = true
+        }
+    }
+
+    func write(_ bytes: [UInt8]) {
+        let fd = self.fd
+        queue.async {
+            var off = 0
+            while off < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                off += n
+            }
+        }
+    }
+
+    /// Waits until everything handed over so far is written.
+    func flush() {
+        queue.sync {}
+    }
+
+    deinit {
+        if ownsFD { close(fd) }
+    }
+}
+
+/// One loop's pending log lines and its cached timestamp.
+struct AccessLogBuffer {
+    private(set) var pending: [UInt8] = []
+    /// `2026-11-29T10:04:05Z`, rebuilt when the second changes.
+    private var stamp: [UInt8] = []
+    private var stampSecond = -1
+
+    init() {
+        pending.reserveCapacity(64 * 1024)
+    }
+
+    /// `client [time] "METHOD target HTTP/1.x" status bytes backend backend_ms total_ms`
+    mutating func append(
+        client: [UInt8], requestLine: [UInt8], status: Int, bytesSent: Int,
+        backend: [UInt8]?, backendNanos: UInt64, totalNanos: UInt64
+    ) {
+        refreshStamp()
+        pending.append(contentsOf: client)
+        pending.append(static: " [")
+        pending.append(contentsOf: stamp)
+        pending.append(static: "] \"")
+        pending.append(contentsOf: requestLine)
+        pending.append(static: "\" ")
+        pending.appendDecimal(status)
+        pending.append(0x20)
+        pending.appendDecimal(bytesSent)
+        pending.append(0x20)
+        if let backend { pending.append(contentsOf: backend) } else { pending.append(0x2D) }
+        pending.append(0x20)
+        appendMillis(backendNanos)
+        pending.append(0x20)
+        appendMillis(totalNanos)
+        pending.append(0x0A)
+    }
+
+    /// Hands the buffered lines over and starts a new buffer.
+    mutating func take() -> [UInt8]? {
+        guard !pending.isEmpty else { return nil }
+        let out = pending
+        pending.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    private mutating func appendMillis(_ nanos: UInt64) {
+        let micros = Int(nanos / 1000)
+        pending.appendDecimal(micros / 1000)
+        pending.append(0x2E)
+        let frac = micros % 1000
+        pending.append(UInt8(0x30 + frac / 100))
+        pending.append(UInt8(0x30 + (frac / 10) % 10))
+        pending.append(UInt8(0x30 + frac % 10))
+    }
+
+    private mutating func refreshStamp() {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &ts)
+        let sec = ts.tv_sec
+        guard sec != stampSecond else { return }
+        stampSecond = sec
+        var t = tm()
+        var s = sec
+        gmtime_r(&s, &t)
+        stamp.removeAll(keepingCapacity: true)
+        func two(_ v: Int32) {
+            stamp.append(UInt8(0x30 + v / 10))
+            stamp.append(UInt8(0x30 + v % 10))
+        }
+        stamp.appendDecimal(Int(t.tm_year) + 1900)
+        stamp.append(0x2D); two(t.tm_mon + 1)
+        stamp.append(0x2D); two(t.tm_mday)
+        stamp.append(0x54); two(t.tm_hour)
+        stamp.append(0x3A); two(t.tm_min)
+        stamp.append(0x3A); two(t.tm_sec)
+        stamp.append(0x5A)
+    }
+}

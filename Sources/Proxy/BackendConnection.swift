@@ -1,0 +1,213 @@
+import EventLoop
+import Glibc
+
+/// One TCP connection to a backend, bound to one loop. It moves bytes and
+/// keeps time; what the bytes mean is the session's business. Between requests
+/// it sits in its loop's pool, still watched, so that a backend closing it is
+/// noticed before the connection is handed out again.
+final class BackendConnection: EventHandler, TimerTarget {
+    enum State {
+        case connecting
+        case active
+        case idle
+        case closed
+    }
+
+    let fd: Int32
+    let target: BackendTarget
+    unowned let ctx: LoopContext
+    private(set) var state: State
+    var input: ReceiveBuffer
+    var send = SendQueue()
+    /// The session using this connection (nil while pooled).
+    weak var session: ProxySession?
+    /// Requests completed on this connection: > 0 means it came from the pool.
+    var requestsServed = 0
+    /// Any byte arrived since the current request was sent.
+    var receivedForRequest = false
+    var readPaused = false
+    private var interest: UInt32 = 0
+
+    var deadline: UInt64 = 0
+    var scheduledDeadline: UInt64 = 0
+
+    enum OpenError: Error {
+        case connect(Int32)
+    }
+
+    private init(fd: Int32, target: BackendTarget, ctx: LoopContext, connected: Bool) {
+        self.fd = fd
+        self.target = target
+        self.ctx = ctx
+        self.state = connected ? .active : .connecting
+        self.input = ReceiveBuffer(capacity: ctx.runtime.receiveBufferSize)
+    }
+
+    /// Starts connecting to `target` on `ctx`'s loop.
+    static func open(_ target: BackendTarget, ctx: LoopContext) -> Result<BackendConnection, OpenError> {
+        switch Socket.connect(target.address) {
+        case .failed(let e):
+            return .failure(.connect(e))
+        case .connected(let fd):
+            let c = BackendConnection(fd: fd, target: target, ctx: ctx, connected: true)
+            c.registerOrFail()
+            return .success(c)
+        case .inProgress(let fd):
+            let c = BackendConnection(fd: fd, target: target, ctx: ctx, connected: false)
+            c.registerOrFail()
+            c.deadline = ctx.loop.now + ctx.runtime.connectTimeout
+            ctx.loop.schedule(c)
+            return .success(c)
+        }
+    }
+
+    private func registerOrFail() {
+        ctx.backendConnectionsOpened += 1
+        interest = state == .connecting ? EventLoop.writable : EventLoop.readable
+        _ = ctx.loop.register(fd, events: interest, handler: self)
+    }
+
+    var isConnected: Bool { state == .active }
+
+    // MARK: Lifecycle driven by the session
+
+    /// A request was queued in `send`: start the response clock once it is on its way.
+    func beginRequest(session: ProxySession) {
+        self.session = session
+        receivedForRequest = false
+        readPaused = false
+        if state == .idle { state = .active }
+        if state == .active {
+            armResponseTimer()
+            flush()
+        }
+        updateInterest()
+    }
+
+    func armResponseTimer() {
+        deadline = ctx.loop.now + ctx.runtime.backendTimeout
+        ctx.loop.schedule(self)
+    }
+
+    func becomeIdle() {
+        state = .idle
+        session = nil
+        readPaused = false
+        deadline = ctx.loop.now + ctx.runtime.poolIdleTimeout
+        ctx.loop.schedule(self)
+        updateInterest()
+    }
+
+    func setReadPaused(_ paused: Bool) {
+        guard paused != readPaused else { return }
+        readPaused = paused
+        updateInterest()
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        deadline = 0
+        session = nil
+        ctx.loop.deregister(fd)
+        Glibc.close(fd)
+    }
+
+    /// Writes what is queued. Errors are reported to the session.
+    func flush() {
+        guard state == .active, !send.isEmpty else { return }
+        switch send.flush(to: fd) {
+        case .done:
+            updateInterest()
+            session?.backendDrained()
+        case .partial:
+            updateInterest()
+        case .error(let e):
+            session?.backendFailed(.io(e))
+        }
+    }
+
+    func updateInterest() {
+        var want: UInt32
+        switch state {
+        case .connecting: want = EventLoop.writable
+        case .idle: want = EventLoop.readable
+        case .active:
+            want = readPaused ? 0 : EventLoop.readable
+            if !send.isEmpty { want |= EventLoop.writable }
+        case .closed: return
+        }
+        if want != interest {
+            interest = want
+            ctx.loop.modify(fd, events: want)
+        }
+    }
+
+    // MARK: Events
+
+    func handleEvent(_ events: UInt32) {
+        switch state {
+        case .connecting:
+            let err = Socket.pendingError(fd)
+            if err != 0 {
+                session?.backendFailed(.connect(err))
+                return
+            }
+            state = .active
+            armResponseTimer()
+            updateInterest()
+            session?.backendConnected()
+        case .idle:
+            // A pooled connection became readable: the backend closed it (or
+            // sent bytes nobody asked for). Either way it is not reusable.
+            ctx.pools[target.index].remove(self)
+            close()
+        case .active:
+            if events & EventLoop.writable != 0 { flush() }
+            guard state == .active else { return }
+            if events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0 && !readPaused {
+                readAvailable()
+            }
+        case .closed:
+            return
+        }
+    }
+
+    private func readAvailable() {
+        if input.freeTail == 0 {
+            session?.makeRoomInBackendInput()
+            if input.freeTail == 0 {
+                // The session cannot take more until the client reads; it resumes us.
+                setReadPaused(true)
+                return
+            }
+        }
+        switch input.read(from: fd) {
+        case .bytes(let n):
+            if n == 0 { return }
+            receivedForRequest = true
+            armResponseTimer()
+            session?.backendReadable()
+        case .wouldBlock:
+            return
+        case .eof:
+            session?.backendEOF()
+        case .error(let e):
+            session?.backendFailed(.io(e))
+        }
+    }
+
+    func deadlineExpired(now: UInt64) {
+        switch state {
+        case .idle:
+            ctx.pools[target.index].remove(self)
+            close()
+        case .connecting:
+            session?.backendFailed(.connectTimeout)
+        case .active:
+            session?.backendFailed(.responseTimeout)
+        case .closed:
+            return
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Balancer
+import EventLoop
+
+/// Everything one event loop owns: its backend pools, its balancer state, its
+/// sessions and its pending log lines. Touched only on that loop's queue, so
+/// none of it needs a lock.
+final class LoopContext: @unchecked Sendable {
+    let loop: EventLoop
+    let runtime: ProxyRuntime
+    var pools: [BackendPool]
+    var balancer: SmoothRoundRobin
+    var sessions: [ObjectIdentifier: ProxySession] = [:]
+    var log = AccessLogBuffer()
+    /// Set by a graceful stop: finish what is in flight, take nothing new.
+    var draining = false
+    var onDrained: (() -> Void)?
+    /// Counters for tests and, later, the admin endpoint.
+    var backendConnectionsOpened = 0
+
+    /// The global connection cap: a session gives its slot back when it closes.
+    let connectionLimit: ConnectionLimit
+
+    init(loop: EventLoop, runtime: ProxyRuntime, connectionLimit: ConnectionLimit) {
+        self.loop = loop
+        self.connectionLimit = connectionLimit
+        self.runtime = runtime
+        self.pools = runtime.backends.map { _ in BackendPool() }
+        self.balancer = SmoothRoundRobin(weights: runtime.config.backends.map(\.weight), offset: loop.index)
+        loop.onEveryTick { [unowned self] in self.flushLog() }
+    }
+
+    func flushLog() {
+        if let writer = runtime.accessLog, let bytes = log.take() { writer.write(bytes) }
+    }
+
+    func add(_ session: ProxySession) {
+        sessions[ObjectIdentifier(session)] = session
+    }
+
+    func remove(_ session: ProxySession) {
+        if sessions.removeValue(forKey: ObjectIdentifier(session)) != nil { connectionLimit.release() }
+        if draining && sessions.isEmpty { drained() }
+    }
+
+    /// Stops taking requests: idle sessions close now, busy ones after their response.
+    func beginDrain(onDrained: @escaping () -> Void) {
+        draining = true
+        self.onDrained = onDrained
+        for pool in pools { pool.closeAll() }
+        for session in Array(sessions.values) { session.drain() }
+        if sessions.isEmpty { drained() }
+    }
+
+    private func drained() {
+        flushLog()
+        for pool in pools { pool.closeAll() }
+        let done = onDrained
+        onDrained = nil
+        done?()
+    }
+}

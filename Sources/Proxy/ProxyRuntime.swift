@@ -1,0 +1,51 @@
+import Config
+import EventLoop
+import HTTP1
+
+/// A backend with its address resolved, as every loop sees it.
+struct BackendTarget: Sendable {
+    let index: Int
+    let name: String
+    let address: SocketAddress
+    /// `name` as bytes, for the access log.
+    let label: [UInt8]
+}
+
+/// What every loop shares and nobody mutates: the configuration, resolved
+/// addresses, timeouts in loop units.
+final class ProxyRuntime: Sendable {
+    let config: ProxyConfig
+    let backends: [BackendTarget]
+    let accessLog: AccessLogWriter?
+
+    let headerTimeout: UInt64
+    let clientIdleTimeout: UInt64
+    let clientBodyTimeout: UInt64
+    let sendTimeout: UInt64
+    let connectTimeout: UInt64
+    let backendTimeout: UInt64
+    let poolIdleTimeout: UInt64
+
+    /// Past this many unsent bytes toward one side, Tether stops reading from the other.
+    let highWater = 256 * 1024
+    let receiveBufferSize = 16 * 1024
+
+    init(config: ProxyConfig) throws {
+        self.config = config
+        var targets: [BackendTarget] = []
+        for (i, b) in config.backends.enumerated() {
+            let address = try SocketAddress(parsing: b.address)
+            targets.append(BackendTarget(index: i, name: b.name, address: address, label: Array(b.name.utf8)))
+        }
+        self.backends = targets
+        self.accessLog = try AccessLogWriter(config.accessLog)
+        let t = config.timeouts
+        headerTimeout = t.header.nanoseconds
+        clientIdleTimeout = t.clientIdle.nanoseconds
+        clientBodyTimeout = t.clientBody.nanoseconds
+        sendTimeout = t.send.nanoseconds
+        connectTimeout = t.connect.nanoseconds
+        backendTimeout = t.backendResponse.nanoseconds
+        poolIdleTimeout = config.pool.idleTimeout.nanoseconds
+    }
+}

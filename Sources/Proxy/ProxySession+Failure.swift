@@ -1,0 +1,72 @@
+import EventLoop
+import HTTP1
+
+/// What happens when a request cannot be completed.
+extension ProxySession {
+    enum BackendFailure {
+        case connect(Int32)
+        case connectTimeout
+        case responseTimeout
+        case io(Int32)
+        case closed
+        case protocolError
+
+        /// `504` when the backend was too slow, `502` when it failed.
+        var status: Int {
+            switch self {
+            case .connectTimeout, .responseTimeout: return 504
+            default: return 502
+            }
+        }
+    }
+
+    /// The backend failed. Before any response byte reached the client the
+    /// client gets a 502/504; after, its connection is reset, because a
+    /// half-written response must never look complete or be followed by another.
+    func backendFailed(_ failure: BackendFailure) {
+        guard phase == .exchange else { return }
+        if let b = backend {
+            backend = nil
+            b.close()
+        }
+        if responseHeadDone {
+            abort()
+            return
+        }
+        respondWithError(status: failure.status)
+    }
+
+    /// The request body broke its framing or its size limit mid-stream.
+    func requestBodyFailed(_ error: HTTPParseError) {
+        if let b = backend {
+            backend = nil
+            b.close()
+        }
+        if responseHeadDone {
+            abort()
+            return
+        }
+        respondWithError(status: error.status)
+    }
+
+    /// Writes one of Tether's own responses and closes after it.
+    func respondWithError(status: Int) {
+        let bytes = ErrorResponse.bytes(status: status)
+        if phase == .idle {
+            requestStart = ctx.loop.now
+            backendIndex = -1
+            recordRequestLine(fallback: true)  // the head did not parse (or found no backend)
+        }
+        self.status = status
+        bytesToClient = ErrorResponse.bodyLength(bytes)
+        output.append(static: bytes)
+        logRequest(backendNanos: 0)
+        closeAfterFlush()
+    }
+}
+
+extension SendQueue {
+    mutating func append(static s: StaticString) {
+        bytes.append(static: s)
+    }
+}

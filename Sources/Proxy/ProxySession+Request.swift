@@ -1,0 +1,145 @@
+import EventLoop
+import HTTP1
+
+/// Parse a request head, pick a backend, forward head and body.
+extension ProxySession {
+    func parseNextRequest() {
+        guard phase == .idle else { return }
+        if input.isEmpty {
+            input.compact()
+            if ctx.draining {
+                closeNow()
+                return
+            }
+            updateInterest()
+            return
+        }
+        // Pipelined requests wait until the client has read earlier responses.
+        if output.count >= runtime.highWater {
+            updateInterest()
+            return
+        }
+        let status = input.storage.withUnsafeBufferPointer { buf in
+            parser.parse(buf, start: input.readIndex, end: input.writeIndex, into: &request)
+        }
+        switch status {
+        case .needMore:
+            if deadlineKind == .idle { setDeadline(.header) }
+            updateInterest()
+        case .failed(let error):
+            respondWithError(status: error.status)
+        case .complete(let headEnd):
+            startExchange(headEnd: headEnd)
+        }
+    }
+
+    private func startExchange(headEnd: Int) {
+        requestStart = ctx.loop.now
+        status = 0
+        bytesToClient = 0
+        responseHeadDone = false
+        retriedStale = false
+        responseParser.reset()
+        recordRequestLine(fallback: false)
+
+        backendIndex = -1
+        guard let index = ctx.balancer.next() else {
+            respondWithError(status: 503)
+            return
+        }
+        backendIndex = index
+        forwardHead.removeAll(keepingCapacity: true)
+        input.storage.withUnsafeBufferPointer { buf in
+            peer.withUnsafeBufferPointer { address in
+                MessageWriter.appendRequestHead(
+                    buf, request, info: .init(clientAddress: address, isTLS: false), into: &forwardHead)
+            }
+        }
+        input.readIndex = headEnd
+        requestBody = BodyRelay(framing: request.framing, rechunk: true, maxBody: runtime.config.limits.maxBodySize)
+        closeAfterResponse = !request.keepAlive || ctx.draining
+        phase = .exchange
+        setDeadline(requestBody.isDone ? nil : .body)
+        attachBackend(fresh: false)
+    }
+
+    /// Sends the request on a pooled connection, or on a new one.
+    func attachBackend(fresh: Bool) {
+        let target = runtime.backends[backendIndex]
+        var conn = fresh ? nil : ctx.pools[backendIndex].take()
+        if conn == nil {
+            switch BackendConnection.open(target, ctx: ctx) {
+            case .success(let c):
+                conn = c
+            case .failure(.connect(let e)):
+                backendFailed(.connect(e))
+                return
+            }
+        }
+        guard let b = conn else { return }
+        backend = b
+        backendStart = ctx.loop.now
+        b.send.bytes.append(contentsOf: forwardHead)
+        pumpRequestBody(flush: false)
+        b.beginRequest(session: self)
+    }
+
+    /// Moves buffered body bytes to the backend, within its high-water mark.
+    func pumpRequestBody(flush: Bool = true) {
+        guard let b = backend else { return }
+        if !requestBody.isDone {
+            var moved = 0
+            var readIndex = input.readIndex
+            let outcome = input.storage.withUnsafeBufferPointer { buf in
+                var view = ReceiveBufferView(storage: buf, readIndex: input.readIndex, writeIndex: input.writeIndex)
+                defer { readIndex = view.readIndex }
+                return requestBody.relay(from: &view, to: &b.send.bytes, highWater: runtime.highWater, moved: &moved)
+            }
+            input.readIndex = readIndex
+            if case .failed(let error) = outcome {
+                requestBodyFailed(error)
+                return
+            }
+            if requestBody.isDone {
+                setDeadline(output.isEmpty ? nil : .send)
+                if b.isConnected { b.armResponseTimer() }
+            }
+        }
+        if flush { b.flush() }
+        updateInterest()
+    }
+
+    /// The backend took what was queued: more body may follow.
+    func backendDrained() {
+        if phase == .exchange && !requestBody.isDone {
+            pumpRequestBody()
+        }
+    }
+
+    func backendConnected() {
+        backend?.flush()
+        updateInterest()
+    }
+
+    /// `METHOD target HTTP/1.x` for the access log; after a parse error, what
+    /// there is of the first line (bounded), since the head never parsed.
+    func recordRequestLine(fallback: Bool) {
+        requestLine.removeAll(keepingCapacity: true)
+        input.storage.withUnsafeBufferPointer { buf in
+            if fallback {
+                var i = input.readIndex
+                let end = min(input.writeIndex, i + 128)
+                while i < end, buf[i] != 13, buf[i] != 10 {
+                    let c = buf[i]
+                    requestLine.append(c >= 0x20 && c < 0x7F && c != 0x22 ? c : 0x3F)
+                    i += 1
+                }
+                return
+            }
+            requestLine.append(buf, request.methodRange)
+            requestLine.append(0x20)
+            requestLine.append(buf, request.target)
+            requestLine.append(static: request.version == .http11 ? " HTTP/1.1" : " HTTP/1.0")
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import EventLoop
+import HTTP1
+
+/// Relay the backend's response: interim responses, the head, the body.
+extension ProxySession {
+    func backendReadable() {
+        relayResponse()
+    }
+
+    func makeRoomInBackendInput() {
+        guard let b = backend else { return }
+        if responseHeadDone {
+            b.input.compact()
+        } else {
+            let limit = runtime.config.limits.maxHeaderBytes + 4096
+            if b.input.storage.count < limit { b.input.reserve(min(limit, b.input.storage.count * 2)) }
+        }
+    }
+
+    func relayResponse() {
+        guard phase == .exchange, let b = backend else { return }
+        while !responseHeadDone {
+            let result = b.input.storage.withUnsafeBufferPointer { buf in
+                responseParser.parse(
+                    buf, start: b.input.readIndex, end: b.input.writeIndex,
+                    requestMethod: request.method, into: &response)
+            }
+            switch result {
+            case .needMore:
+                if b.input.freeTail == 0 && b.input.storage.count >= runtime.config.limits.maxHeaderBytes + 4096 {
+                    backendFailed(.protocolError)
+                }
+                return
+            case .failed:
+                backendFailed(.protocolError)
+                return
+            case .complete(let headEnd):
+                if response.isInformational {
+                    if response.status == 101 {
+                        backendFailed(.protocolError)  // Upgrade is never forwarded, so 101 is a lie
+                        return
+                    }
+                    // 100 goes only to a client that asked for it; 103 and others always.
+                    if response.status != 100 || request.expectContinue {
+                        b.input.storage.withUnsafeBufferPointer { buf in
+                            MessageWriter.appendInterimHead(buf, response, into: &output.bytes)
+                        }
+                    }
+                    b.input.readIndex = headEnd
+                    continue
+                }
+                startResponse(headEnd: headEnd, b)
+            }
+        }
+        var moved = 0
+        var readIndex = b.input.readIndex
+        let outcome = b.input.storage.withUnsafeBufferPointer { buf in
+            var view = ReceiveBufferView(storage: buf, readIndex: b.input.readIndex, writeIndex: b.input.writeIndex)
+            defer { readIndex = view.readIndex }
+            return responseBody.relay(from: &view, to: &output.bytes, highWater: runtime.highWater, moved: &moved)
+        }
+        b.input.readIndex = readIndex
+        bytesToClient += moved
+        if case .failed = outcome {
+            backendFailed(.protocolError)
+            return
+        }
+        if responseBody.isDone {
+            finishExchange()
+            return
+        }
+        b.setReadPaused(output.count >= runtime.highWater)
+        flushOutput()
+    }
+
+    private func startResponse(headEnd: Int, _ b: BackendConnection) {
+        let framing: MessageWriter.ClientFraming
+        switch response.framing {
+        case .none, .length:
+            framing = .asIs
+        case .chunked:
+            framing = request.version == .http11 ? .chunked : .close
+        case .untilClose:
+            framing = .close
+        }
+        if framing == .close { closeAfterResponse = true }
+        b.input.storage.withUnsafeBufferPointer { buf in
+            MessageWriter.appendResponseHead(
+                buf, response, clientFraming: framing, keepAlive: !closeAfterResponse,
+                clientVersion: request.version, into: &output.bytes)
+        }
+        b.input.readIndex = headEnd
+        responseBody = BodyRelay(framing: response.framing, rechunk: framing == .chunked, maxBody: .max)
+        responseHeadDone = true
+        status = response.status
+    }
+
+    /// The backend closed its side.
+    func backendEOF() {
+        guard phase == .exchange, let b = backend else { return }
+        if responseHeadDone, case .untilClose = responseBody.mode {
+            relayResponse()  // take what is still buffered
+            if backend != nil {
+                responseBody = BodyRelay()
+                finishExchange()
+            }
+            return
+        }
+        // A pooled connection the backend closed as we reused it: nothing was
+        // received, so sending the request again cannot duplicate it.
+        if !b.receivedForRequest && b.requestsServed > 0 && !retriedStale && request.framing == .none {
+            retriedStale = true
+            backend = nil
+            b.close()
+            attachBackend(fresh: true)
+            return
+        }
+        backendFailed(.closed)
+    }
+
+    /// The response is complete: recycle the backend connection, log, go on.
+    func finishExchange() {
+        guard let b = backend else { return }
+        backend = nil
+        let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.isConnected
+        if reusable {
+            b.requestsServed += 1
+            ctx.pools[backendIndex].release(b, max: runtime.config.pool.maxIdlePerBackend)
+        } else {
+            b.close()
+        }
+        // Unread request body left on the client connection: its framing is
+        // known, but the client may stop sending; close rather than wait.
+        if !requestBody.isDone { closeAfterResponse = true }
+        logRequest(backendNanos: ctx.loop.now - backendStart)
+        requestsServed += 1
+        if closeAfterResponse || ctx.draining {
+            closeAfterFlush()
+            return
+        }
+        phase = .idle
+        if input.isEmpty { input.compact() }
+        setDeadline(input.isEmpty ? .idle : .header)
+        flushOutput()
+    }
+
+    func logRequest(backendNanos: UInt64) {
+        guard runtime.accessLog != nil else { return }
+        let backendLabel = backendIndex >= 0 ? runtime.backends[backendIndex].label : nil
+        ctx.log.append(
+            client: peer, requestLine: requestLine, status: status, bytesSent: bytesToClient,
+            backend: backendLabel, backendNanos: backendNanos, totalNanos: ctx.loop.now - requestStart)
+        if ctx.log.pending.count > 64 * 1024 { ctx.flushLog() }
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Config
+
+/// `tether` — the command line. Kept out of `main.swift` on purpose: top-level
+/// code there is `@MainActor` in Swift 6, and closures created there trap when
+/// Dispatch runs them on a loop queue (see docs/ARCHITECTURE.md).
+@main
+struct TetherCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "tether",
+        abstract: "A load-balancing HTTP/1.1 reverse proxy for session-aware routing.",
+        discussion: """
+            Examples:
+              tether run --listen 127.0.0.1:8080 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002
+              tether --listen :8080 --backend app1:9001 --access-log off
+
+            Signals: SIGTERM or SIGINT stop gracefully (no new connections;
+            requests in flight finish up to the graceful-stop timeout).
+            """,
+        version: version,
+        subcommands: [RunCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+}
