@@ -36,6 +36,7 @@ public final class EventLoop: @unchecked Sendable {
     private var eventMasks = [UInt32](repeating: 0, count: 256)
     private var eventData = [UInt64](repeating: 0, count: 256)
     private var tickHandlers: [() -> Void] = []
+    private var expired: [any TimerTarget] = []
 
     /// Monotonic time cached at the start of each batch: one clock read per
     /// batch instead of one per timeout update.
@@ -139,7 +140,17 @@ public final class EventLoop: @unchecked Sendable {
 
     private func onTick() {
         now = Clock.monotonicNanos()
-        timers.fire(now: now)
+        timers.popExpired(now: now, into: &expired)
+        for target in expired {
+            let d = target.deadline
+            if d == 0 { continue }
+            if d > now {
+                timers.schedule(target)  // moved later since it was queued
+            } else {
+                target.deadlineExpired(now: now)
+            }
+        }
+        expired.removeAll(keepingCapacity: true)
         for body in tickHandlers { body() }
     }
 

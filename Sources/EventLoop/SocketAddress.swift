@@ -36,7 +36,9 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `host:port`, `[v6]:port`, or `:port` (all interfaces). Names resolve
     /// through getaddrinfo, which may block: call this at start-up or reload only.
-    public init(parsing text: String) throws(ParseError) {
+    /// Port 0 (any free port) is accepted only when `allowAnyPort` is set: for
+    /// listeners in tests, never for backends.
+    public init(parsing text: String, allowAnyPort: Bool = false) throws(ParseError) {
         var host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
@@ -50,7 +52,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
-        guard let port = UInt16(portText), port > 0 else { throw .badPort(text) }
+        guard let port = UInt16(portText), port > 0 || allowAnyPort else { throw .badPort(text) }
         if host.isEmpty || host == "*" { host = "0.0.0.0" }
         var v4 = sockaddr_in()
         v4.sin_family = sa_family_t(AF_INET)

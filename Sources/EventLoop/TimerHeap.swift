@@ -34,20 +34,16 @@ struct TimerHeap {
         heap.insert(TimerEntry(deadline: d, target: target))
     }
 
-    /// Fires every target whose deadline has passed.
-    mutating func fire(now: UInt64) {
+    /// Removes the live entries whose time has come and hands their targets
+    /// over. Firing happens outside, because a fired target usually sets a new
+    /// deadline, which must not happen while the heap is being modified.
+    mutating func popExpired(now: UInt64, into expired: inout [any TimerTarget]) {
         while let top = heap.min, top.deadline <= now {
             _ = heap.removeMin()
             let target = top.target
             guard target.scheduledDeadline == top.deadline else { continue }  // superseded
             target.scheduledDeadline = 0
-            let d = target.deadline
-            if d == 0 { continue }
-            if d > now {
-                schedule(target)
-            } else {
-                target.deadlineExpired(now: now)
-            }
+            expired.append(target)
         }
     }
 }

@@ -9,10 +9,14 @@ public enum MessageWriter {
         /// Client address as text bytes, e.g. `127.0.0.1`.
         public var clientAddress: UnsafeBufferPointer<UInt8>
         public var isTLS: Bool
+        /// Host sent when the client sent none (HTTP/1.0): forwarded requests are
+        /// HTTP/1.1, which requires one (RFC 9112 §3.2). The backend's address.
+        public var fallbackHost: UnsafeBufferPointer<UInt8>
 
-        public init(clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool) {
+        public init(clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool, fallbackHost: UnsafeBufferPointer<UInt8>) {
             self.clientAddress = clientAddress
             self.isTLS = isTLS
+            self.fallbackHost = fallbackHost
         }
     }
 
@@ -68,6 +72,10 @@ public enum MessageWriter {
         if let host = head.host {
             out.append(static: "X-Forwarded-Host: ")
             out.append(buf, host)
+            out.append(static: "\r\n")
+        } else {
+            out.append(static: "Host: ")
+            out.append(contentsOf: info.fallbackHost)
             out.append(static: "\r\n")
         }
         if head.framing == .chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }

@@ -9,6 +9,8 @@ struct BackendTarget: Sendable {
     let address: SocketAddress
     /// `name` as bytes, for the access log.
     let label: [UInt8]
+    /// `host:port` as bytes: the Host of a request that came without one.
+    let hostBytes: [UInt8]
 }
 
 /// What every loop shares and nobody mutates: the configuration, resolved
@@ -35,7 +37,7 @@ final class ProxyRuntime: Sendable {
         var targets: [BackendTarget] = []
         for (i, b) in config.backends.enumerated() {
             let address = try SocketAddress(parsing: b.address)
-            targets.append(BackendTarget(index: i, name: b.name, address: address, label: Array(b.name.utf8)))
+            targets.append(BackendTarget(index: i, name: b.name, address: address, label: Array(b.name.utf8), hostBytes: Array(b.address.utf8)))
         }
         self.backends = targets
         self.accessLog = try AccessLogWriter(config.accessLog)

@@ -45,7 +45,7 @@ public final class ProxyServer: @unchecked Sendable {
         var fds: [Int32] = []
         for l in config.listeners {
             let address: SocketAddress
-            do { address = try SocketAddress(parsing: l.address) } catch { throw .badAddress(error.description) }
+            do { address = try SocketAddress(parsing: l.address, allowAnyPort: true) } catch { throw .badAddress(error.description) }
             do {
                 let fd = try Socket.listen(address)
                 fds.append(fd)

@@ -49,10 +49,14 @@ extension ProxySession {
         }
         backendIndex = index
         forwardHead.removeAll(keepingCapacity: true)
+        let target = runtime.backends[index]
         input.storage.withUnsafeBufferPointer { buf in
             peer.withUnsafeBufferPointer { address in
-                MessageWriter.appendRequestHead(
-                    buf, request, info: .init(clientAddress: address, isTLS: false), into: &forwardHead)
+                target.hostBytes.withUnsafeBufferPointer { host in
+                    MessageWriter.appendRequestHead(
+                        buf, request, info: .init(clientAddress: address, isTLS: false, fallbackHost: host),
+                        into: &forwardHead)
+                }
             }
         }
         input.readIndex = headEnd

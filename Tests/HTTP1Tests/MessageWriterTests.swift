@@ -8,9 +8,12 @@ import Testing
         #expect(status != .needMore)
         var out: [UInt8] = []
         let addr = Array(client.utf8)
+        let fallback = Array("backend:9001".utf8)
         bytes.withUnsafeBufferPointer { buf in
             addr.withUnsafeBufferPointer { a in
-                MessageWriter.appendRequestHead(buf, head, info: .init(clientAddress: a, isTLS: false), into: &out)
+                fallback.withUnsafeBufferPointer { f in
+                    MessageWriter.appendRequestHead(buf, head, info: .init(clientAddress: a, isTLS: false, fallbackHost: f), into: &out)
+                }
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -53,6 +56,8 @@ import Testing
     @Test func http10IsForwardedAsHTTP11() {
         let out = forward("GET /x HTTP/1.0\r\n\r\n")
         #expect(out.hasPrefix("GET /x HTTP/1.1\r\n"))
+        #expect(out.contains("Host: backend:9001\r\n"))
+        #expect(!out.contains("X-Forwarded-Host"))
     }
 
     @Test func chunkHeaderIsHex() {

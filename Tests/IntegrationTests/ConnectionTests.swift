@@ -1,0 +1,132 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Keep-alive, pipelining, pools and the failures around them.
+@Suite(.serialized) struct ConnectionTests {
+    @Test func pipelinedRequestsAreAnsweredInOrder() throws {
+        let backend = try TestBackend(name: "p")
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address])
+        let client = try RawClient(port: tether.port)
+        client.send((1...5).map { "GET /n\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+        let responses = client.readResponses(5)
+        #expect(responses.count == 5)
+        for (i, r) in responses.enumerated() {
+            #expect(r.hasSuffix("ok p GET /n\(i + 1) 0\n"))
+        }
+    }
+
+    @Test func keepAliveReusesBackendConnections() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address], extra: ["--workers", "1"])
+        // 5 client connections of 20 requests each.
+        for round in 0..<5 {
+            let urls = (0..<20).map { "\(tether.url)/k\(round)-\($0)" }
+            let r = try Curl.run(urls)
+            #expect(r.stdout.components(separatedBy: "ok backend").count - 1 == 20)
+        }
+        #expect(backend.requests == 100)
+        #expect(backend.connections <= 2, "backend saw \(backend.connections) connections for 100 requests")
+    }
+
+    @Test func http10KeepAliveIsHonoured() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address])
+        let client = try RawClient(port: tether.port)
+        client.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let first = client.readResponses(1)
+        #expect(first.first?.contains("Connection: keep-alive") == true)
+        client.send("GET /b HTTP/1.0\r\n\r\n")
+        let rest = client.readToEnd()
+        #expect(rest.contains("ok backend GET /b"))
+        #expect(rest.contains("Connection: close"))
+    }
+
+    @Test func backendClosingIdleConnectionsNeverShowsAs502() throws {
+        let backend = try TestBackend(mode: .closeSilently)
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address], extra: ["--workers", "1"])
+        let urls = (0..<30).map { "\(tether.url)/c\($0)" }
+        let r = try Curl.run(["-w", "%{http_code}\n"] + urls)
+        #expect(!r.stdout.contains("502"))
+        #expect(r.stdout.components(separatedBy: "ok backend").count - 1 == 30)
+    }
+
+    @Test func staleConnectionFoundOnReuseIsRetriedOnAFreshOne() throws {
+        let backend = try TestBackend(mode: .dropSecondRequest)
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address], extra: ["--workers", "1"])
+        let urls = (0..<20).map { "\(tether.url)/s\($0)" }
+        let r = try Curl.run(["-w", "%{http_code}\n"] + urls)
+        #expect(!r.stdout.contains("502"))
+        #expect(backend.requests == 20)
+        #expect(backend.connections >= 20)  // every reuse met a dead connection
+    }
+
+    @Test func refusedBackendIs502() throws {
+        let port = try TestBackend.unusedPort()
+        let tether = try TetherProcess(backends: ["127.0.0.1:\(port)"])
+        #expect(try Curl.status(["\(tether.url)/"]) == 502)
+    }
+
+    @Test func slowBackendIs504() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address], extra: ["--backend-timeout", "500ms"])
+        #expect(try Curl.status(["\(tether.url)/slow/3000"]) == 504)
+        // A fast request right after is fine: the slow connection was not pooled.
+        #expect(try Curl.status(["\(tether.url)/fast"]) == 200)
+    }
+
+    @Test func slowlorisIsClosedAtTheHeaderTimeout() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address], extra: ["--header-timeout", "2s"])
+        let client = try RawClient(port: tether.port)
+        let start = Date()
+        // One byte a second; the head would take far longer than the timeout.
+        let reader = Thread {
+            for c in "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz\r\n\r\n" {
+                client.send(String(c))
+                usleep(1_000_000)
+            }
+        }
+        reader.start()
+        let answer = client.readToEnd()
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(answer.hasPrefix("HTTP/1.1 408"))
+        #expect(elapsed >= 1.8 && elapsed < 6, "closed after \(elapsed) s")
+        #expect(backend.requests == 0)
+    }
+
+    @Test func gracefulStopFinishesRequestsInFlight() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address])
+        let client = try RawClient(port: tether.port)
+        client.send("GET /slow/1500 HTTP/1.1\r\nHost: x\r\n\r\n")
+        // The request has reached the backend once the backend counts it.
+        let deadline = Date().addingTimeInterval(10)
+        while backend.requests == 0 && Date() < deadline { usleep(10_000) }
+        tether.signal(SIGTERM)
+        let answer = client.readToEnd()
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.contains("Connection: close"))
+        #expect(answer.hasSuffix("slow backend\n"))
+        #expect(tether.waitForExit(timeout: 15) == 0)
+        #expect((try? RawClient(port: tether.port)) == nil, "still accepting after stop")
+    }
+}
+
+extension TestBackend {
+    /// A port nothing listens on (bound, then closed).
+    static func unusedPort() throws -> Int {
+        let b = try TestBackend()
+        let p = b.port
+        b.stop()
+        return p
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Glibc
+
+/// The `tether` binary as a child process: the tests see exactly what an
+/// operator runs, and its memory can be read from /proc.
+final class TetherProcess: @unchecked Sendable {
+    let process = Process()
+    private(set) var port = 0
+    private let stderrPipe = Pipe()
+    private let lock = NSLock()
+    private var stderrText = ""
+    private let started = DispatchSemaphore(value: 0)
+
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["TETHER_BIN"] { return URL(fileURLWithPath: path) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/tether")
+    }
+
+    /// Starts tether on a free port and waits for its "listening" line.
+    init(backends: [String], extra: [String] = []) throws {
+        process.executableURL = Self.binary
+        var args = ["run", "--listen", "127.0.0.1:0", "--workers", "2", "--access-log", "off"]
+        for b in backends { args += ["--backend", b] }
+        process.arguments = args + extra
+        process.standardError = stderrPipe
+        process.standardOutput = FileHandle.nullDevice
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
+            guard let self else { return }
+            let data = h.availableData
+            if data.isEmpty {
+                h.readabilityHandler = nil
+                self.started.signal()
+                return
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            self.lock.withLock { self.stderrText += text }
+            if self.portFromLog() != nil { self.started.signal() }
+        }
+        try process.run()
+        guard started.wait(timeout: .now() + 30) == .success, let p = portFromLog() else {
+            process.terminate()
+            throw TetherError.didNotStart(stderr)
+        }
+        port = p
+    }
+
+    enum TetherError: Error { case didNotStart(String) }
+
+    var stderr: String { lock.withLock { stderrText } }
+
+    private func portFromLog() -> Int? {
+        let text = lock.withLock { stderrText }
+        guard let r = text.range(of: "listening on port ") else { return nil }
+        let digits = text[r.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Peak resident memory (VmHWM) in bytes.
+    var peakRSS: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return -1 }
+        let kb = Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+        return kb * 1024
+    }
+
+    func signal(_ sig: Int32) {
+        kill(process.processIdentifier, sig)
+    }
+
+    /// Waits for exit; returns the status or nil on timeout.
+    func waitForExit(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// curl as the client, as users will run it.
+enum Curl {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ args: [String], timeout: TimeInterval = 120) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-sS", "--max-time", String(Int(timeout))] + args
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// `curl -w '%{http_code}'` with the body discarded.
+    static func status(_ args: [String]) throws -> Int {
+        let r = try run(["-o", "/dev/null", "-w", "%{http_code}"] + args)
+        return Int(r.stdout) ?? -1
+    }
+}
+
+/// A raw TCP client for what curl will not send: malformed heads, pipelining,
+/// trickled bytes.
+final class RawClient: @unchecked Sendable {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, 16) } }
+        guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var tv = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads until the peer closes (or the 30 s receive timeout).
+    func readToEnd() -> String {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Reads until `count` complete responses with Content-Length have arrived.
+    func readResponses(_ count: Int) -> [String] {
+        var text = ""
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while Self.split(text).count < count {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            text += String(decoding: buf[0..<n], as: UTF8.self)
+        }
+        return Self.split(text)
+    }
+
+    /// Splits concatenated responses that carry Content-Length.
+    static func split(_ text: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(text)
+        while let headEnd = rest.range(of: "\r\n\r\n") {
+            let head = rest[..<headEnd.upperBound]
+            var length = 0
+            for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+                length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+            }
+            guard rest[headEnd.upperBound...].utf8.count >= length else { break }
+            let bodyEnd = rest.utf8.index(headEnd.upperBound, offsetBy: length)
+            out.append(String(rest[..<bodyEnd]))
+            rest = rest[bodyEnd...]
+        }
+        return out
+    }
+}
