@@ -28,12 +28,29 @@ extension ProxySession {
         if let b = backend {
             backend = nil
             b.close()
+            if isStaleReuse(b, failure) {
+                retriedStale = true
+                attachBackend(fresh: true)
+                return
+            }
         }
         if responseHeadDone {
             abort()
             return
         }
         respondWithError(status: failure.status)
+    }
+
+    /// A pooled connection the backend closed just as it was reused (EOF, or
+    /// a reset on write or read) before any response byte: the backend never
+    /// saw the request, so sending it again on a fresh connection cannot
+    /// duplicate it. Only body-less requests: a streamed body cannot be replayed.
+    private func isStaleReuse(_ b: BackendConnection, _ failure: BackendFailure) -> Bool {
+        switch failure {
+        case .closed, .io: break
+        default: return false
+        }
+        return !b.receivedForRequest && b.requestsServed > 0 && !retriedStale && request.framing == .none
     }
 
     /// The request body broke its framing or its size limit mid-stream.

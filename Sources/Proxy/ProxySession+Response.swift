@@ -97,22 +97,13 @@ extension ProxySession {
 
     /// The backend closed its side.
     func backendEOF() {
-        guard phase == .exchange, let b = backend else { return }
+        guard phase == .exchange, backend != nil else { return }
         if responseHeadDone, case .untilClose = responseBody.mode {
             relayResponse()  // take what is still buffered
             if backend != nil {
                 responseBody = BodyRelay()
                 finishExchange()
             }
-            return
-        }
-        // A pooled connection the backend closed as we reused it: nothing was
-        // received, so sending the request again cannot duplicate it.
-        if !b.receivedForRequest && b.requestsServed > 0 && !retriedStale && request.framing == .none {
-            retriedStale = true
-            backend = nil
-            b.close()
-            attachBackend(fresh: true)
             return
         }
         backendFailed(.closed)

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Benchmarks Tether against nginx and HAProxy as round-robin proxies in front
+# of the same 3 nginx backends (~100-byte `return 200`), with wrk.
+#
+# Layout on a 2-core machine: the proxy under test on core 0; wrk and the
+# backends on core 1. The load core saturates first, so req/s alone does not
+# separate the proxies: the script samples each proxy's CPU time over the run
+# (utime+stime from /proc/PID/stat) and reports requests per proxy CPU-second.
+#
+#   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/install.sh
+
+duration=10
+rounds=3
+connections=50
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --duration) duration="$2"; shift 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
+        --connections) connections="$2"; shift 2 ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+need_packages wrk:wrk nginx:nginx-light haproxy:haproxy curl:curl pkg-config:pkg-config openssl-dev:libssl-dev
+
+swift build -c release --product tether 2>&1 | grep -v '^\[' || true
+tether_bin="$(swift build -c release --show-bin-path)/tether"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+B1=19101; B2=19102; B3=19103
+P_TETHER=18080; P_NGINX=18081; P_HAPROXY=18082
+body="tether-bench-backend-response-padded-to-about-one-hundred-bytes-of-body-text-0123456789abcdef"
+
+cat > "$work/backends.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $work/backends-error.log;
+pid $work/backends.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    server { listen 127.0.0.1:$B1 reuseport; keepalive_requests 1000000; location / { return 200 "$body\n"; } }
+    server { listen 127.0.0.1:$B2 reuseport; keepalive_requests 1000000; location / { return 200 "$body\n"; } }
+    server { listen 127.0.0.1:$B3 reuseport; keepalive_requests 1000000; location / { return 200 "$body\n"; } }
+}
+CONF
+
+cat > "$work/nginx-proxy.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $work/proxy-error.log;
+pid $work/proxy.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    upstream app {
+        server 127.0.0.1:$B1;
+        server 127.0.0.1:$B2;
+        server 127.0.0.1:$B3;
+        keepalive 64;
+    }
+    server {
+        listen 127.0.0.1:$P_NGINX;
+        keepalive_requests 1000000;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+CONF
+
+cat > "$work/haproxy.cfg" <<CONF
+global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    http-reuse always
+frontend fe
+    bind 127.0.0.1:$P_HAPROXY
+    default_backend app
+backend app
+    balance roundrobin
+    server b1 127.0.0.1:$B1
+    server b2 127.0.0.1:$B2
+    server b3 127.0.0.1:$B3
+CONF
+
+taskset -c 1 nginx -c "$work/backends.conf" & pids+=($!)
+taskset -c 0 "$tether_bin" run --listen 127.0.0.1:$P_TETHER --workers 1 --access-log off \
+    --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3 2>"$work/tether.err" & pids+=($!)
+tether_pid=$!
+taskset -c 0 nginx -c "$work/nginx-proxy.conf" & pids+=($!)
+taskset -c 0 haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.err" & pids+=($!)
+haproxy_pid=$!
+
+wait_port() {
+    for _ in $(seq 1 100); do
+        curl -sf -o /dev/null "http://127.0.0.1:$1/" && return 0
+        sleep 0.1
+    done
+    echo "bench.sh: nothing answers on port $1" >&2
+    exit 1
+}
+for p in $B1 $P_TETHER $P_NGINX $P_HAPROXY; do wait_port "$p"; done
+# nginx's worker, not its master, does the proxying.
+nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | head -1)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req
+targets=(direct tether nginx haproxy)
+port_of() { case "$1" in direct) echo $B1 ;; tether) echo $P_TETHER ;; nginx) echo $P_NGINX ;; haproxy) echo $P_HAPROXY ;; esac; }
+pid_of() { case "$1" in tether) echo "$tether_pid" ;; nginx) echo "$nginx_pid" ;; haproxy) echo "$haproxy_pid" ;; *) echo "" ;; esac; }
+to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+for t in "${targets[@]}"; do sum_rps[$t]=0; sum_p50[$t]=0; sum_p99[$t]=0; sum_cpu[$t]=0; sum_req[$t]=0; done
+echo "warming up..."
+for t in "${targets[@]}"; do taskset -c 1 wrk -t1 -c"$connections" -d2s "http://127.0.0.1:$(port_of "$t")/" >/dev/null; done
+
+for r in $(seq 1 "$rounds"); do
+    for t in "${targets[@]}"; do
+        pid=$(pid_of "$t")
+        before=0; [[ -n "$pid" ]] && before=$(cpu_ticks "$pid")
+        out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$(port_of "$t")/")
+        after=0; [[ -n "$pid" ]] && after=$(cpu_ticks "$pid")
+        rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+        reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+        p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
+        p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+        errors=$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)
+        [[ -n "$errors" ]] && echo "  $t round $r: $errors"
+        printf '  round %d %-8s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %5.2f s\n' "$r" "$t" "$rps" "$p50" "$p99" "$(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{print d/hz}')"
+        sum_rps[$t]=$(awk -v a="${sum_rps[$t]}" -v b="$rps" 'BEGIN{print a+b}')
+        sum_req[$t]=$(awk -v a="${sum_req[$t]}" -v b="$reqs" 'BEGIN{print a+b}')
+        sum_p50[$t]=$(awk -v a="${sum_p50[$t]}" -v b="$p50" 'BEGIN{print a+b}')
+        sum_p99[$t]=$(awk -v a="${sum_p99[$t]}" -v b="$p99" 'BEGIN{print a+b}')
+        sum_cpu[$t]=$((sum_cpu[$t] + after - before))
+    done
+done
+
+echo
+echo "$(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); wrk -c$connections, ${rounds}x${duration}s interleaved"
+printf '| %-8s | %10s | %8s | %8s | %22s |\n' target "req/s" "p50 ms" "p99 ms" "req per proxy CPU-s"
+printf '|%s|%s|%s|%s|%s|\n' ---------- ------------ ---------- ---------- ------------------------
+declare -A per_cpu
+for t in "${targets[@]}"; do
+    rps=$(awk -v a="${sum_rps[$t]}" -v n="$rounds" 'BEGIN{printf "%.0f", a/n}')
+    p50=$(awk -v a="${sum_p50[$t]}" -v n="$rounds" 'BEGIN{printf "%.3f", a/n}')
+    p99=$(awk -v a="${sum_p99[$t]}" -v n="$rounds" 'BEGIN{printf "%.3f", a/n}')
+    if [[ "$t" == direct ]]; then
+        pc="n/a (no proxy)"
+    else
+        pc=$(awk -v r="${sum_req[$t]}" -v c="${sum_cpu[$t]}" -v hz="$hz" 'BEGIN{ if (c > 0) printf "%.0f", r / (c / hz); else print "?" }')
+        per_cpu[$t]=$pc
+    fi
+    printf '| %-8s | %10s | %8s | %8s | %22s |\n' "$t" "$rps" "$p50" "$p99" "$pc"
+done
+echo
+awk -v t="${per_cpu[tether]}" -v n="${per_cpu[nginx]}" -v h="${per_cpu[haproxy]}" \
+    'BEGIN { printf "requests per proxy CPU-second: Tether/nginx %.2fx, Tether/HAProxy %.2fx\n", t/n, t/h }'
