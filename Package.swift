@@ -4,6 +4,11 @@ import PackageDescription
 /// Module split (see docs/ARCHITECTURE.md): pure parsing and balancing have no I/O;
 /// sockets and Dispatch live in EventLoop; Proxy is the glue that tells the story
 /// of one request.
+/// Release builds drop Swift's dynamic exclusivity checks on the data path
+/// modules: each class-property access otherwise costs a runtime call
+/// (measured ~3 % of proxy CPU). Debug builds and tests keep them.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "Tether",
     products: [
@@ -23,7 +28,7 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "HTTP1"),
+        .target(name: "HTTP1", swiftSettings: hotPath),
         .target(name: "Balancer"),
         .target(name: "Config", dependencies: ["HTTP1"]),
         .target(
@@ -31,9 +36,10 @@ let package = Package(
             dependencies: [
                 "CSystem",
                 .product(name: "HeapModule", package: "swift-collections"),
-            ]
+            ],
+            swiftSettings: hotPath
         ),
-        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem"], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1"]),
         .executableTarget(
             name: "tether",

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What the field lines of a head say about framing and connection handling.
 /// Shared by the request and the response parser so both apply the same rules.
 struct FieldBlock {
@@ -22,15 +24,17 @@ struct FieldBlock {
         var lineStart = from
         let blockEnd = headEnd - 2  // the final empty line's CRLF
         while lineStart < blockEnd {
-            // Lines are known to end in CRLF (HeadScanner checked).
-            var lineEnd = lineStart
-            while buf[lineEnd] != ASCII.cr { lineEnd += 1 }
+            // Lines end in CRLF (HeadScanner checked); a CR before that is bare.
+            let lf = UnsafePointer<UInt8>(memchr(buf.baseAddress! + lineStart, Int32(ASCII.lf), blockEnd - lineStart)!
+                .assumingMemoryBound(to: UInt8.self)) - buf.baseAddress!
+            let lineEnd = lf - 1
             let first = buf[lineStart]
             if ASCII.isWhitespace(first) { return .failure(.obsoleteLineFolding) }
             var colon = lineStart
             while colon < lineEnd, buf[colon] != ASCII.colon {
                 let c = buf[colon]
                 if !ASCII.isTChar(c) {
+                    if c == ASCII.cr { return .failure(.bareLineEnding) }
                     return .failure(ASCII.isWhitespace(c) ? .whitespaceBeforeColon : .invalidFieldName)
                 }
                 colon += 1
@@ -39,7 +43,8 @@ struct FieldBlock {
             let name = lineStart..<colon
             var v = colon + 1
             while v < lineEnd {
-                if !ASCII.isFieldValueChar(buf[v]) { return .failure(.invalidFieldValue) }
+                let c = buf[v]
+                if !ASCII.isFieldValueChar(c) { return .failure(c == ASCII.cr ? .bareLineEnding : .invalidFieldValue) }
                 v += 1
             }
             let value = buf.trimmingOWS((colon + 1)..<lineEnd)

@@ -3,9 +3,12 @@
 ///
 /// Line endings are strict: RFC 9112 §2.2 lets a recipient accept a bare LF, but
 /// a proxy that accepts one while its backend does not (or the reverse) is a
-/// request-smuggling vector, so both a bare LF and a CR without LF are errors.
+/// request-smuggling vector, so a bare LF is an error here, and a CR without LF
+/// is one in the start-line and field parsers.
 /// Empty lines before the start line are skipped (RFC 9112 §2.2 "SHOULD ignore
 /// at least one empty line"), counted against the header limit.
+import Glibc
+
 struct HeadScanner {
     /// Where the start line begins (after any leading empty lines).
     private(set) var headStart: Int = -1
@@ -14,7 +17,6 @@ struct HeadScanner {
     private var lineStart: Int = 0
     private var startLineEnd: Int = -1
     private var lines: Int = 0
-    private var prevCR = false
 
     enum Outcome {
         case needMore
@@ -36,39 +38,41 @@ struct HeadScanner {
             headStart = start
             lineStart = start
         }
+        let base = buf.baseAddress!
         var i = scanFrom
         defer { scanFrom = i }
         while i < end {
-            let c = buf[i]
-            if prevCR {
-                guard c == ASCII.lf else { return .failed(.bareLineEnding) }
-                prevCR = false
-                let lineEnd = i - 1
-                if lineEnd == lineStart {
-                    if startLineEnd < 0 {
-                        // Leading empty line before the start line.
-                        headStart = i + 1
-                    } else {
-                        i += 1
-                        return .complete(startLineEnd: startLineEnd, headEnd: i)
-                    }
-                } else if startLineEnd < 0 {
-                    startLineEnd = lineEnd
-                } else {
-                    lines += 1
-                    if lines > limits.maxHeaderCount { return .failed(.headersTooLarge) }
+            // memchr finds line ends in bulk; a CR inside a line is caught by the
+            // line parsers, which refuse CTLs in every part of a head.
+            guard let hit = memchr(base + i, Int32(ASCII.lf), end - i) else {
+                i = end
+                if startLineEnd < 0, end - headStart > maxStartLine + 1 { return .failed(startLineError) }
+                if end - origin > limits.maxHeaderBytes {
+                    return .failed(startLineEnd < 0 ? startLineError : .headersTooLarge)
                 }
-                lineStart = i + 1
-            } else if c == ASCII.cr {
-                prevCR = true
-            } else if c == ASCII.lf {
-                return .failed(.bareLineEnding)
+                return .needMore
             }
-            i += 1
-            if startLineEnd < 0, i - headStart > maxStartLine { return .failed(startLineError) }
+            let lf = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+            i = lf + 1
+            guard lf > lineStart, buf[lf - 1] == ASCII.cr else { return .failed(.bareLineEnding) }
+            let lineEnd = lf - 1
             if i - origin > limits.maxHeaderBytes {
                 return .failed(startLineEnd < 0 ? startLineError : .headersTooLarge)
             }
+            if lineEnd == lineStart {
+                if startLineEnd < 0 {
+                    headStart = i  // leading empty line before the start line
+                } else {
+                    return .complete(startLineEnd: startLineEnd, headEnd: i)
+                }
+            } else if startLineEnd < 0 {
+                if lineEnd - headStart > maxStartLine { return .failed(startLineError) }
+                startLineEnd = lineEnd
+            } else {
+                lines += 1
+                if lines > limits.maxHeaderCount { return .failed(.headersTooLarge) }
+            }
+            lineStart = i
         }
         return .needMore
     }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Incremental HTTP/1.1 request-head parser (RFC 9112 §2–§6).
 ///
 /// Feed it the receive buffer each time bytes arrive; it remembers how far it
@@ -40,7 +42,13 @@ public struct RequestParser: Sendable {
             head.clear()
             head.headStart = headStart
             head.headEnd = headEnd
-            if let e = parseRequestLine(buf, headStart, startLineEnd, &head) { return .failed(e) }
+            if let e = parseRequestLine(buf, headStart, startLineEnd, &head) {
+                // A CR inside the line is a bare line ending, whatever else is wrong.
+                if memchr(buf.baseAddress! + headStart, Int32(ASCII.cr), startLineEnd - headStart) != nil {
+                    return .failed(.bareLineEnding)
+                }
+                return .failed(e)
+            }
             return finish(buf, startLineEnd + 2, headEnd, &head)
         }
     }

@@ -8,7 +8,8 @@ import Glibc
 /// connection instead of all of them; the connection then lives on that loop.
 final class Acceptor: EventHandler, @unchecked Sendable {
     let fd: Int32
-    unowned let ctx: LoopContext
+    /// The loop context outlives every connection on it.
+    unowned(unsafe) let ctx: LoopContext
     let sharedLimit: ConnectionLimit
     private var paused = false
 
