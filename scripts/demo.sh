@@ -5,7 +5,9 @@
 #
 #   scripts/demo.sh               play the story, then keep everything running
 #   scripts/demo.sh --story-only  play the story and exit
-#   scripts/demo.sh --port N      Tether's port (default 8080; backends use N+1..N+3)
+#   scripts/demo.sh --port N      Tether's port (default 8080, as in proxy.conf.example)
+#
+# Tether runs with proxy.conf.example (with --port N: the same file, other ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
@@ -35,12 +37,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-backends=()
+# The example config, every port shifted by (port - 8080): for the default
+# port it is proxy.conf.example itself.
+shift_by=$((port - 8080))
+conf="$(mktemp --suffix=.conf)"
+sed -e "s/127.0.0.1:8080/127.0.0.1:$port/" -e "s/127.0.0.1:9090/127.0.0.1:$((9090 + shift_by))/" \
+    -e "s/127.0.0.1:9001/127.0.0.1:$((9001 + shift_by))/" -e "s/127.0.0.1:9002/127.0.0.1:$((9002 + shift_by))/" \
+    -e "s/127.0.0.1:9003/127.0.0.1:$((9003 + shift_by))/" proxy.conf.example > "$conf"
+"$bin/tether" check --config "$conf" >/dev/null
+
 for i in 1 2 3; do
-    "$bin/demo-backend" --listen "127.0.0.1:$((port + i))" --name "app$i" & pids+=($!)
-    backends+=(--backend "127.0.0.1:$((port + i))")
+    "$bin/demo-backend" --listen "127.0.0.1:$((9000 + i + shift_by))" --name "app$i" & pids+=($!)
 done
-"$bin/tether" run --listen "127.0.0.1:$port" --workers 1 --access-log off "${backends[@]}" & pids+=($!)
+"$bin/tether" run --config "$conf" --workers 1 --access-log off & pids+=($!)
 
 for _ in $(seq 1 100); do
     curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break
@@ -49,7 +58,7 @@ done
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 jar="$(mktemp)"
-trap 'rm -f "$jar"; cleanup' EXIT
+trap 'rm -f "$jar" "$conf"; cleanup' EXIT
 
 say "1. No affinity: round-robin over three servers that keep sessions in memory."
 echo "   alice logs in:"

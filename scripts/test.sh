@@ -26,6 +26,6 @@ set -e
 summary=$(grep -E 'Test run with [0-9]+ tests? ' "$log" | tail -1)
 total=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$summary")
 failed=$(grep -cE '^✘ Test [^ ]+\(.*\) failed' "$log" || true)
-echo "${summary:-no test summary}"
+[[ -n "$summary" ]] || echo "no test summary"
 echo "$((total - failed)) passed, ${failed} failed"
 exit "$status"

@@ -15,6 +15,13 @@ public struct ProxyConfig: Sendable, Equatable {
     /// Highest number of client connections open at once; past it the
     /// listeners stop accepting until one closes.
     public var maxConnections: Int = 10_000
+    public var admin = AdminConfig()
+    public var routing = RoutingConfig()
+    public var health = HealthCheckConfig()
+    /// Further backends tried for one request whose connection attempt failed.
+    public var retries: Int = 2
+    /// A backend that comes back up ramps its share of new sessions over this; nil = off.
+    public var slowStart: Duration? = nil
 
     public init() {}
 }
@@ -22,8 +29,34 @@ public struct ProxyConfig: Sendable, Equatable {
 public struct ListenerConfig: Sendable, Equatable {
     /// `host:port` as written.
     public var address: String
+    public var tls: TLSListenerConfig? = nil
+    /// Answer every request with a redirect to https (a plain listener beside a TLS one).
+    public var redirectHTTPS = false
 
     public init(address: String) { self.address = address }
+}
+
+/// TLS settings of a listener (applied once TLS termination lands).
+public struct TLSListenerConfig: Sendable, Equatable {
+    /// Certificate chain and key PEM files; the first pair is the default, the others chosen by SNI.
+    public var certificates: [(cert: String, key: String)] = []
+    public var minVersion: String = "1.2"
+    public var ciphers: String? = nil
+
+    public init() {}
+
+    public static func == (a: TLSListenerConfig, b: TLSListenerConfig) -> Bool {
+        a.certificates.map(\.cert) == b.certificates.map(\.cert) && a.certificates.map(\.key) == b.certificates.map(\.key)
+            && a.minVersion == b.minVersion && a.ciphers == b.ciphers
+    }
+}
+
+public struct AdminConfig: Sendable, Equatable {
+    public var address: String = "127.0.0.1:9090"
+    /// Bearer token required on every admin request; nil = none (loopback only is advised).
+    public var token: String? = nil
+
+    public init() {}
 }
 
 public struct BackendConfig: Sendable, Equatable {
@@ -31,12 +64,100 @@ public struct BackendConfig: Sendable, Equatable {
     /// `host:port` as written.
     public var address: String
     public var weight: Int
+    /// Tomcat jvmRoute: a session id ending in `.route` goes straight here.
+    public var route: String? = nil
+    /// Takes traffic only while no primary backend is up.
+    public var backup = false
+    /// Concurrent requests allowed to this backend; 0 = no limit.
+    public var maxConnections: Int = 0
+    /// Per-backend health-check overrides of the global `health_check`.
+    public var health = HealthCheckOverride()
 
     public init(name: String, address: String, weight: Int = 1) {
         self.name = name
         self.address = address
         self.weight = weight
     }
+}
+
+/// How requests find their backend.
+public struct RoutingConfig: Sendable, Equatable {
+    public enum Mode: String, Sendable, Equatable, CaseIterable {
+        /// Sessions pinned by a keyed hash of the session cookie.
+        case sticky
+        /// No pinning: sessions are shared (replicated, or in a store).
+        case balanced
+    }
+
+    public enum Strategy: String, Sendable, Equatable, CaseIterable {
+        case roundRobin = "round_robin"
+        case leastConn = "least_conn"
+    }
+
+    public var mode: Mode = .sticky
+    /// How a request without a session key (or any request, when balanced) picks a backend.
+    public var strategy: Strategy = .roundRobin
+    public var cookie = AffinityCookieConfig()
+    /// An application session cookie to key on (JSESSIONID, PHPSESSID); nil = Tether's own.
+    public var appCookie: String? = nil
+    /// Key of the session hash (SipHash); the same on every replica.
+    public var hashSecret: String? = nil
+    /// Bounded-load ε: a backend above (1 + ε) × average load takes no new sessions.
+    public var boundedLoad: Double = 0.25
+    /// `redis://host:port` when sessions live in a shared store.
+    public var sessionStore: String? = nil
+
+    public init() {}
+}
+
+public struct AffinityCookieConfig: Sendable, Equatable {
+    public enum Secure: String, Sendable, Equatable, CaseIterable {
+        /// Secure on TLS listeners only.
+        case auto, on, off
+    }
+
+    public enum SameSite: String, Sendable, Equatable, CaseIterable {
+        case lax, strict, none
+    }
+
+    public var name: String = "TETHER"
+    public var maxAge: Duration? = nil
+    public var path: String = "/"
+    public var domain: String? = nil
+    public var secure: Secure = .auto
+    public var httpOnly = true
+    public var sameSite: SameSite = .lax
+
+    public init() {}
+}
+
+public struct HealthCheckConfig: Sendable, Equatable {
+    public var enabled = true
+    public var path: String = "/health"
+    public var host: String? = nil
+    public var interval: Duration = .seconds(2)
+    public var timeout: Duration = .seconds(1)
+    public var rise: Int = 2
+    public var fall: Int = 3
+    /// Expected status range (inclusive).
+    public var statusLow: Int = 200
+    public var statusHigh: Int = 399
+    /// Count 5xx responses on the data path as failures.
+    public var passive5xx = false
+
+    public init() {}
+}
+
+/// Health-check settings a backend may override; nil = the global value.
+public struct HealthCheckOverride: Sendable, Equatable {
+    public var enabled: Bool? = nil
+    public var path: String? = nil
+    public var interval: Duration? = nil
+    public var timeout: Duration? = nil
+    public var rise: Int? = nil
+    public var fall: Int? = nil
+
+    public init() {}
 }
 
 /// Every timeout the data path applies, with nginx/HAProxy-like defaults.

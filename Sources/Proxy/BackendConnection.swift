@@ -14,7 +14,8 @@ final class BackendConnection: EventHandler, TimerTarget {
     }
 
     let fd: Int32
-    let target: BackendTarget
+    /// Re-pointed on reload when the backend (name and address) still exists.
+    var target: BackendTarget
     /// The loop context outlives every connection on it.
     unowned(unsafe) let ctx: LoopContext
     private(set) var state: State
@@ -163,7 +164,7 @@ final class BackendConnection: EventHandler, TimerTarget {
         case .idle:
             // A pooled connection became readable: the backend closed it (or
             // sent bytes nobody asked for). Either way it is not reusable.
-            ctx.pools[target.index].remove(self)
+            ctx.pool(for: target)?.remove(self)
             close()
         case .active:
             if events & EventLoop.writable != 0 { flush() }
@@ -203,7 +204,7 @@ final class BackendConnection: EventHandler, TimerTarget {
     func deadlineExpired(now: UInt64) {
         switch state {
         case .idle:
-            ctx.pools[target.index].remove(self)
+            ctx.pool(for: target)?.remove(self)
             close()
         case .connecting:
             session?.backendFailed(.connectTimeout)

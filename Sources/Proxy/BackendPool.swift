@@ -25,6 +25,15 @@ final class BackendPool {
         if let i = idle.firstIndex(where: { $0 === conn }) { idle.remove(at: i) }
     }
 
+    /// Hands every idle connection to `other`, now belonging to `target`.
+    func move(to other: BackendPool, target: BackendTarget) {
+        for c in idle {
+            c.target = target
+            other.idle.append(c)
+        }
+        idle.removeAll()
+    }
+
     func closeAll() {
         let all = idle
         idle.removeAll()

@@ -5,17 +5,23 @@ import Synchronization
 /// hot-path lock.
 final class ConnectionLimit: Sendable {
     private let current = Atomic<Int>(0)
-    let maximum: Int
+    private let maximumValue: Atomic<Int>
 
     init(maximum: Int) {
-        self.maximum = maximum
+        maximumValue = Atomic(maximum)
+    }
+
+    /// Changed by a reload; connections above a lowered cap are not closed.
+    var maximum: Int {
+        get { maximumValue.load(ordering: .relaxed) }
+        set { maximumValue.store(newValue, ordering: .relaxed) }
     }
 
     var count: Int { current.load(ordering: .relaxed) }
 
     func tryAcquire() -> Bool {
         let n = current.wrappingAdd(1, ordering: .relaxed).newValue
-        if n > maximum {
+        if n > maximumValue.load(ordering: .relaxed) {
             current.wrappingSubtract(1, ordering: .relaxed)
             return false
         }

@@ -6,7 +6,9 @@ import EventLoop
 /// none of it needs a lock.
 final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
-    let runtime: ProxyRuntime
+    /// The current configuration snapshot; replaced on reload. Sessions take
+    /// it at the start of each request and keep it until the request ends.
+    private(set) var runtime: ProxyRuntime
     var pools: [BackendPool]
     var balancer: SmoothRoundRobin
     var sessions: [ObjectIdentifier: ProxySession] = [:]
@@ -27,6 +29,29 @@ final class LoopContext: @unchecked Sendable {
         self.pools = runtime.backends.map { _ in BackendPool() }
         self.balancer = SmoothRoundRobin(weights: runtime.config.backends.map(\.weight), offset: loop.index)
         loop.onEveryTick { [unowned self] in self.flushLog() }
+    }
+
+    /// The pool for `target`, if it belongs to the current configuration.
+    @inline(__always)
+    func pool(for target: BackendTarget) -> BackendPool? {
+        target.generation == runtime.generation ? pools[target.index] : nil
+    }
+
+    /// Publishes a reloaded configuration on this loop. Idle pooled
+    /// connections to backends that still exist (same name and address) are
+    /// kept; the rest are closed. Requests in flight finish on the old snapshot.
+    func install(_ new: ProxyRuntime) {
+        let newPools = new.backends.map { _ in BackendPool() }
+        for old in runtime.backends {
+            if let kept = new.backends.first(where: { $0.name == old.name && $0.address == old.address }) {
+                pools[old.index].move(to: newPools[kept.index], target: kept)
+            } else {
+                pools[old.index].closeAll()
+            }
+        }
+        pools = newPools
+        runtime = new
+        balancer = SmoothRoundRobin(weights: new.config.backends.map(\.weight), offset: loop.index)
     }
 
     func flushLog() {

@@ -5,6 +5,8 @@ import HTTP1
 /// A backend with its address resolved, as every loop sees it.
 struct BackendTarget: Sendable {
     let index: Int
+    /// The runtime (configuration generation) this target belongs to.
+    let generation: Int
     let name: String
     let address: SocketAddress
     /// `name` as bytes, for the access log.
@@ -17,6 +19,8 @@ struct BackendTarget: Sendable {
 /// addresses, timeouts in loop units.
 final class ProxyRuntime: Sendable {
     let config: ProxyConfig
+    /// Increases with every successful reload.
+    let generation: Int
     let backends: [BackendTarget]
     let accessLog: AccessLogWriter?
 
@@ -32,12 +36,13 @@ final class ProxyRuntime: Sendable {
     let highWater = 256 * 1024
     let receiveBufferSize = 16 * 1024
 
-    init(config: ProxyConfig) throws {
+    init(config: ProxyConfig, generation: Int) throws {
         self.config = config
+        self.generation = generation
         var targets: [BackendTarget] = []
         for (i, b) in config.backends.enumerated() {
             let address = try SocketAddress(parsing: b.address)
-            targets.append(BackendTarget(index: i, name: b.name, address: address, label: Array(b.name.utf8), hostBytes: Array(b.address.utf8)))
+            targets.append(BackendTarget(index: i, generation: generation, name: b.name, address: address, label: Array(b.name.utf8), hostBytes: Array(b.address.utf8)))
         }
         self.backends = targets
         self.accessLog = try AccessLogWriter(config.accessLog)

@@ -6,18 +6,34 @@ import Synchronization
 
 /// Tether's data plane: listeners, loops, and per-loop contexts built from one
 /// `ProxyConfig`. Binding happens in `init`, so a port in use fails there,
-/// before anything runs.
+/// before anything runs. `reload` publishes a new configuration without
+/// dropping a connection.
 public final class ProxyServer: @unchecked Sendable {
-    public let config: ProxyConfig
-    let runtime: ProxyRuntime
     let group: EventLoopGroup
     let contexts: [LoopContext]
     let limit: ConnectionLimit
-    private var listenFDs: [Int32] = []
-    private var acceptors: [Acceptor] = []
+    private let control = DispatchQueue(label: "tether.control")
+    /// Mutated only on `control`.
+    private var listeners: [Listener] = []
+    private var runtime: ProxyRuntime
+    private let reloadState = Mutex(ReloadStats())
 
-    /// Ports actually bound, in listener order (useful with port 0).
-    public private(set) var boundPorts: [Int] = []
+    struct Listener {
+        var address: String
+        var fd: Int32
+        var port: Int
+        /// One per loop, in loop order.
+        var acceptors: [Acceptor]
+    }
+
+    /// Reload counters, for the log and the admin endpoint.
+    public struct ReloadStats: Sendable {
+        public var succeeded = 0
+        public var failed = 0
+        public var lastError: String? = nil
+    }
+
+    public var reloadStats: ReloadStats { reloadState.withLock { $0 } }
 
     public enum StartError: Error, CustomStringConvertible {
         case badAddress(String)
@@ -34,72 +50,161 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     public init(config: ProxyConfig) throws(StartError) {
-        self.config = config
+        let runtime = try Self.makeRuntime(config, generation: 1)
+        self.runtime = runtime
+        group = EventLoopGroup(count: config.workers)
+        let limit = ConnectionLimit(maximum: config.maxConnections)
+        self.limit = limit
+        contexts = group.loops.map { LoopContext(loop: $0, runtime: runtime, connectionLimit: limit) }
+        listeners = try openListeners(config.listeners.map(\.address), keeping: [])
+    }
+
+    public var config: ProxyConfig { control.sync { runtime.config } }
+    public var loopCount: Int { group.loops.count }
+
+    /// Ports actually bound, in listener order (useful with port 0).
+    public var boundPorts: [Int] { control.sync { listeners.map(\.port) } }
+
+    private static func makeRuntime(_ config: ProxyConfig, generation: Int) throws(StartError) -> ProxyRuntime {
         do {
-            runtime = try ProxyRuntime(config: config)
+            return try ProxyRuntime(config: config, generation: generation)
         } catch let e as SocketAddress.ParseError {
             throw .badAddress(e.description)
         } catch {
             throw .other("\(error)")
         }
-        var fds: [Int32] = []
-        for l in config.listeners {
-            let address: SocketAddress
-            do { address = try SocketAddress(parsing: l.address, allowAnyPort: true) } catch { throw .badAddress(error.description) }
-            do {
-                let fd = try Socket.listen(address)
-                fds.append(fd)
-                boundPorts.append(Socket.localPort(fd))
-            } catch {
-                for fd in fds { close(fd) }
-                throw .socket(error)
-            }
-        }
-        listenFDs = fds
-        group = EventLoopGroup(count: config.workers)
-        let runtime = self.runtime
-        let limit = ConnectionLimit(maximum: config.maxConnections)
-        self.limit = limit
-        contexts = group.loops.map { LoopContext(loop: $0, runtime: runtime, connectionLimit: limit) }
     }
 
-    public var loopCount: Int { group.loops.count }
+    /// Binds the addresses not already open; on failure closes what it opened.
+    private func openListeners(_ addresses: [String], keeping existing: [Listener]) throws(StartError) -> [Listener] {
+        var result: [Listener] = []
+        var opened: [Int32] = []
+        for text in addresses {
+            if let kept = existing.first(where: { $0.address == text }) {
+                result.append(kept)
+                continue
+            }
+            do {
+                let address = try SocketAddress(parsing: text, allowAnyPort: true)
+                let fd = try Socket.listen(address)
+                opened.append(fd)
+                let acceptors = contexts.map { Acceptor(fd: fd, ctx: $0, limit: limit) }
+                result.append(Listener(address: text, fd: fd, port: Socket.localPort(fd), acceptors: acceptors))
+            } catch let e as SocketAddress.ParseError {
+                for fd in opened { close(fd) }
+                throw .badAddress(e.description)
+            } catch let e as Socket.Error {
+                for fd in opened { close(fd) }
+                throw .socket(e)
+            } catch {
+                for fd in opened { close(fd) }
+                throw .other("\(error)")
+            }
+        }
+        return result
+    }
 
     /// Starts accepting on every loop.
     public func start() {
-        for ctx in contexts {
-            for fd in listenFDs {
-                let acceptor = Acceptor(fd: fd, ctx: ctx, limit: limit)
-                acceptors.append(acceptor)
-                ctx.loop.execute { acceptor.start() }
+        control.sync {
+            for l in listeners { for a in l.acceptors { a.ctx.loop.execute { a.start() } } }
+        }
+    }
+
+    /// Applies a new configuration: new listeners are opened (a bind error
+    /// fails the reload and changes nothing), removed ones closed, the routing
+    /// snapshot swapped on every loop. Returns notes for settings that need a
+    /// restart.
+    public func reload(_ config: ProxyConfig) throws(StartError) -> [String] {
+        let result = control.sync { () -> Result<[String], StartError> in
+            do throws(StartError) { return .success(try applyReload(config)) } catch { return .failure(error) }
+        }
+        switch result {
+        case .success(let notes):
+            return notes
+        case .failure(let error):
+            recordFailedReload(error.description)
+            throw error
+        }
+    }
+
+    /// Records a reload that failed before reaching the server (a config error).
+    public func recordFailedReload(_ message: String) {
+        reloadState.withLock {
+            $0.failed += 1
+            $0.lastError = message
+        }
+    }
+
+    private func applyReload(_ config: ProxyConfig) throws(StartError) -> [String] {
+        var notes: [String] = []
+        if config.workers != runtime.config.workers {
+            notes.append("workers changed from \(runtime.config.workers) to \(config.workers): takes effect after a restart")
+        }
+        let newRuntime = try Self.makeRuntime(config, generation: runtime.generation + 1)
+        let newListeners = try openListeners(config.listeners.map(\.address), keeping: listeners)
+        let removed = listeners.filter { old in !newListeners.contains { $0.fd == old.fd } }
+        let added = newListeners.filter { new in !listeners.contains { $0.fd == new.fd } }
+        runtime = newRuntime
+        listeners = newListeners
+        limit.maximum = config.maxConnections
+        let done = DispatchGroup()
+        for (i, ctx) in contexts.enumerated() {
+            let stop = removed.map { $0.acceptors[i] }
+            let start = added.map { $0.acceptors[i] }
+            done.enter()
+            ctx.loop.execute {
+                ctx.install(newRuntime)
+                for a in stop { a.stop() }
+                for a in start { a.start() }
+                done.leave()
             }
         }
+        // Accepted connections do not need their listening socket: close it
+        // once no loop watches it any more.
+        let fds = removed.map(\.fd)
+        done.notify(queue: control) { for fd in fds { close(fd) } }
+        reloadState.withLock {
+            $0.succeeded += 1
+            $0.lastError = nil
+        }
+        return notes
     }
 
     /// Graceful stop: stop accepting, let in-flight requests finish (up to the
     /// configured deadline), then call `completion`.
     public func stop(completion: @escaping @Sendable () -> Void) {
-        let countdown = Countdown(contexts.count)
-        let finish: @Sendable () -> Void = {
-            if countdown.claimFinish() {
-                self.runtime.accessLog?.flush()
-                completion()
-            }
-        }
-        for ctx in contexts {
-            let acceptorsHere = acceptors.filter { $0.ctx === ctx }
-            ctx.loop.execute {
-                for a in acceptorsHere { a.stop() }
-                ctx.beginDrain {
-                    if countdown.arrive() { finish() }
+        control.sync {
+            let countdown = Countdown(contexts.count)
+            let log = runtime.accessLog
+            let finish: @Sendable () -> Void = {
+                if countdown.claimFinish() {
+                    log?.flush()
+                    completion()
                 }
             }
+            let all = listeners
+            for (i, ctx) in contexts.enumerated() {
+                let acceptorsHere = all.map { $0.acceptors[i] }
+                ctx.loop.execute {
+                    for a in acceptorsHere { a.stop() }
+                    ctx.beginDrain {
+                        if countdown.arrive() { finish() }
+                    }
+                }
+            }
+            let grace = Int(runtime.config.timeouts.gracefulStop.nanoseconds)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(grace)) { finish() }
+            let fds = all.map(\.fd)
+            listeners = []
+            // Deregistration happens on the loops; close after they ran it.
+            let closer = DispatchGroup()
+            for ctx in contexts {
+                closer.enter()
+                ctx.loop.execute { closer.leave() }
+            }
+            closer.notify(queue: control) { for fd in fds { close(fd) } }
         }
-        let grace = Int(config.timeouts.gracefulStop.nanoseconds)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(grace)) {
-            finish()
-        }
-        for fd in listenFDs { close(fd) }
     }
 }
 

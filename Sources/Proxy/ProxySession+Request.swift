@@ -5,6 +5,12 @@ import HTTP1
 extension ProxySession {
     func parseNextRequest() {
         guard phase == .idle else { return }
+        if runtime !== ctx.runtime {
+            // A reload happened: the next request uses the new configuration.
+            runtime = ctx.runtime
+            parser.limits = runtime.config.limits
+            responseParser.limits = runtime.config.limits
+        }
         if input.isEmpty {
             input.compact()
             if ctx.draining {
@@ -70,7 +76,7 @@ extension ProxySession {
     /// Sends the request on a pooled connection, or on a new one.
     func attachBackend(fresh: Bool) {
         let target = runtime.backends[backendIndex]
-        var conn = fresh ? nil : ctx.pools[backendIndex].take()
+        var conn = fresh ? nil : ctx.pool(for: target)?.take()
         if conn == nil {
             switch BackendConnection.open(target, ctx: ctx) {
             case .success(let c):

@@ -114,9 +114,9 @@ extension ProxySession {
         guard let b = backend else { return }
         backend = nil
         let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.isConnected
-        if reusable {
+        if reusable, let pool = ctx.pool(for: b.target) {
             b.requestsServed += 1
-            ctx.pools[backendIndex].release(b, max: runtime.config.pool.maxIdlePerBackend)
+            pool.release(b, max: runtime.config.pool.maxIdlePerBackend)
         } else {
             b.close()
         }

@@ -30,7 +30,8 @@ final class ProxySession: EventHandler, TimerTarget {
     let fd: Int32
     /// The loop context outlives every connection on it.
     unowned(unsafe) let ctx: LoopContext
-    let runtime: ProxyRuntime
+    /// The configuration snapshot of the current request (see `LoopContext.install`).
+    var runtime: ProxyRuntime
     /// The client's address as text, for X-Forwarded-For and the access log.
     let peer: [UInt8]
 

@@ -10,17 +10,20 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the proxy (the default command)."
     )
 
-    @Option(name: .customLong("listen"), help: "Address to accept clients on (host:port); repeatable.")
+    @Option(name: .customLong("config"), help: "Configuration file.")
+    var configPath: String = "proxy.conf"
+
+    @Option(name: .customLong("listen"), help: "Quick start without a file: address to accept clients on (host:port); repeatable.")
     var listen: [String] = []
 
-    @Option(name: .customLong("backend"), help: "Backend address (host:port); repeatable.")
+    @Option(name: .customLong("backend"), help: "Quick start without a file: backend address (host:port); repeatable.")
     var backends: [String] = []
 
-    @Option(help: "Event loops (0 = one per core).")
-    var workers: Int = 0
+    @Option(help: "Event loops (0 = one per core); overrides the file.")
+    var workers: Int?
 
-    @Option(name: .customLong("access-log"), help: "stdout, off, or a file path.")
-    var accessLog: String = "stdout"
+    @Option(name: .customLong("access-log"), help: "stdout, off, or a file path; overrides the file.")
+    var accessLog: String?
 
     @Option(name: .customLong("header-timeout"), help: "Time allowed for a complete request head (e.g. 10s).")
     var headerTimeout: String?
@@ -44,12 +47,31 @@ struct RunCommand: ParsableCommand {
     var maxBody: String?
 
     func validate() throws {
-        if listen.isEmpty { throw ValidationError("give at least one --listen address") }
-        if backends.isEmpty { throw ValidationError("give at least one --backend address") }
+        if listen.isEmpty != backends.isEmpty {
+            throw ValidationError("quick start needs both --listen and --backend (or neither, to read --config)")
+        }
     }
 
+    /// Quick start (flags) or a configuration file.
+    private var usesFile: Bool { listen.isEmpty }
+
     func run() throws {
-        let config = try buildConfig()
+        var config: ProxyConfig
+        if usesFile {
+            switch ConfigFile.load(path: configPath) {
+            case .failure(let errors):
+                for e in errors.errors { FileHandleOutput.stderr(e.description) }
+                throw ExitCode(1)
+            case .success(let c):
+                config = c
+            }
+        } else {
+            config = ProxyConfig()
+            config.listeners = listen.map { ListenerConfig(address: $0) }
+            config.backends = backends.enumerated().map { BackendConfig(name: "b\($0.offset + 1)", address: $0.element) }
+            config.routing.mode = .balanced
+        }
+        try applyOverrides(&config)
         let server: ProxyServer
         do {
             server = try ProxyServer(config: config)
@@ -60,19 +82,43 @@ struct RunCommand: ParsableCommand {
         server.start()
         let ports = server.boundPorts.map(String.init).joined(separator: ",")
         FileHandleOutput.stderr("tether \(TetherCommand.version): listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
-        SignalHandling.install(server: server)
+        if config.routing.mode == .sticky {
+            FileHandleOutput.stderr("tether: note: sticky routing, health checks and the admin endpoint are read from the file but not active in this version; balancing round-robin")
+        }
+        let command = self
+        let reload: (@Sendable () -> Void)? = usesFile ? { @Sendable in Self.reload(server, path: command.configPath, overrides: command) } : nil
+        SignalHandling.install(server: server, reload: reload)
         dispatchMain()
     }
 
-    private func buildConfig() throws -> ProxyConfig {
-        var c = ProxyConfig()
-        c.listeners = listen.map { ListenerConfig(address: $0) }
-        c.backends = backends.enumerated().map { BackendConfig(name: "b\($0.offset + 1)", address: $0.element) }
-        c.workers = workers
+    /// SIGHUP: re-read the file; on any error keep running the old configuration.
+    static func reload(_ server: ProxyServer, path: String, overrides: RunCommand) {
+        switch ConfigFile.load(path: path) {
+        case .failure(let errors):
+            for e in errors.errors { FileHandleOutput.stderr("tether: reload failed: \(e)") }
+            server.recordFailedReload(errors.errors.map(\.description).joined(separator: "; "))
+            FileHandleOutput.stderr("tether: still running the previous configuration")
+        case .success(var config):
+            do {
+                try overrides.applyOverrides(&config)
+                let notes = try server.reload(config)
+                for n in notes { FileHandleOutput.stderr("tether: note: \(n)") }
+                FileHandleOutput.stderr("tether: configuration reloaded (\(config.backends.count) backends, reload #\(server.reloadStats.succeeded))")
+            } catch {
+                FileHandleOutput.stderr("tether: reload failed: \(error)")
+                FileHandleOutput.stderr("tether: still running the previous configuration")
+            }
+        }
+    }
+
+    /// Command-line settings win over the file.
+    func applyOverrides(_ c: inout ProxyConfig) throws {
+        if let workers { c.workers = workers }
         switch accessLog {
+        case nil: break
         case "off": c.accessLog = .off
         case "stdout": c.accessLog = .stdout
-        default: c.accessLog = .file(accessLog)
+        case let path?: c.accessLog = .file(path)
         }
         func duration(_ flag: String, _ value: String?, _ apply: (Duration) -> Void) throws {
             guard let value else { return }
@@ -91,7 +137,6 @@ struct RunCommand: ParsableCommand {
             guard let n = ValueParsing.size(maxBody) else { throw ValidationError("--max-body: \"\(maxBody)\" is not a size (e.g. 64m)") }
             c.limits.maxBodySize = n
         }
-        return c
     }
 }
 

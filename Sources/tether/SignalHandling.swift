@@ -2,12 +2,13 @@ import Dispatch
 import Glibc
 import Proxy
 
-/// SIGTERM / SIGINT: graceful stop. Signal sources run on their own queue, so
+/// SIGTERM / SIGINT: graceful stop. SIGHUP: reload the configuration file. Signal sources run on their own queue, so
 /// handlers never run inside an event loop.
 enum SignalHandling {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
-    static func install(server: ProxyServer) {
+    /// `reload` runs on SIGHUP (nil: quick-start mode, nothing to re-read).
+    static func install(server: ProxyServer, reload: (@Sendable () -> Void)?) {
         let queue = DispatchQueue(label: "tether.signals")
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
@@ -22,6 +23,17 @@ enum SignalHandling {
             source.resume()
             sources.append(source)
         }
+        signal(SIGHUP, SIG_IGN)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+        hup.setEventHandler {
+            if let reload {
+                reload()
+            } else {
+                FileHandleOutput.stderr("tether: SIGHUP ignored: started without a configuration file")
+            }
+        }
+        hup.resume()
+        sources.append(hup)
         signal(SIGPIPE, SIG_IGN)
     }
 }

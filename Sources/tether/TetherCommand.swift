@@ -13,14 +13,19 @@ struct TetherCommand: ParsableCommand {
         abstract: "A load-balancing HTTP/1.1 reverse proxy for session-aware routing.",
         discussion: """
             Examples:
+              tether                                   run with ./proxy.conf
+              tether run --config /etc/tether/proxy.conf
+              tether check --config proxy.conf         validate, like nginx -t
               tether run --listen 127.0.0.1:8080 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002
-              tether --listen :8080 --backend app1:9001 --access-log off
+                                                       quick start without a file (round-robin)
 
-            Signals: SIGTERM or SIGINT stop gracefully (no new connections;
-            requests in flight finish up to the graceful-stop timeout).
+            Signals: SIGHUP reloads the file without dropping connections (an
+            invalid file is reported and the running configuration kept);
+            SIGTERM or SIGINT stop gracefully (no new connections; requests in
+            flight finish up to graceful_stop_timeout).
             """,
         version: version,
-        subcommands: [RunCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, ConfigReferenceCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

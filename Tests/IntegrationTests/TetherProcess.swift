@@ -10,6 +10,7 @@ final class TetherProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var stderrText = ""
     private let started = DispatchSemaphore(value: 0)
+    private let output = NSCondition()
 
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["TETHER_BIN"] { return URL(fileURLWithPath: path) }
@@ -18,11 +19,20 @@ final class TetherProcess: @unchecked Sendable {
     }
 
     /// Starts tether on a free port and waits for its "listening" line.
-    init(backends: [String], extra: [String] = []) throws {
-        process.executableURL = Self.binary
+    convenience init(backends: [String], extra: [String] = []) throws {
         var args = ["run", "--listen", "127.0.0.1:0", "--workers", "2", "--access-log", "off"]
         for b in backends { args += ["--backend", b] }
-        process.arguments = args + extra
+        try self.init(arguments: args + extra)
+    }
+
+    /// Starts `tether run --config PATH`.
+    convenience init(configFile: String, extra: [String] = []) throws {
+        try self.init(arguments: ["run", "--config", configFile] + extra)
+    }
+
+    init(arguments: [String]) throws {
+        process.executableURL = Self.binary
+        process.arguments = arguments
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
         stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
@@ -35,6 +45,9 @@ final class TetherProcess: @unchecked Sendable {
             }
             let text = String(decoding: data, as: UTF8.self)
             self.lock.withLock { self.stderrText += text }
+            self.output.lock()
+            self.output.broadcast()
+            self.output.unlock()
             if self.portFromLog() != nil { self.started.signal() }
         }
         try process.run()
@@ -48,6 +61,18 @@ final class TetherProcess: @unchecked Sendable {
     enum TetherError: Error { case didNotStart(String) }
 
     var stderr: String { lock.withLock { stderrText } }
+
+    /// Waits (without polling) until tether has written `text` to stderr.
+    @discardableResult
+    func waitForStderr(containing text: String, timeout: TimeInterval = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        output.lock()
+        defer { output.unlock() }
+        while !stderr.contains(text) {
+            if !output.wait(until: deadline) { return stderr.contains(text) }
+        }
+        return true
+    }
 
     private func portFromLog() -> Int? {
         let text = lock.withLock { stderrText }

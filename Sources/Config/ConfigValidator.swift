@@ -1,0 +1,82 @@
+/// Checks that need the whole file: required directives, uniqueness, and
+/// settings that only make sense together.
+enum ConfigValidator {
+    static func check(_ c: inout ProxyConfig, locations: ConfigParser.Locations, file: String) -> [ConfigError] {
+        var errors: [ConfigError] = []
+        func fail(_ at: SourceLocation?, _ message: String) {
+            let loc = at ?? SourceLocation(line: locations.lastLine, column: 1)
+            errors.append(ConfigError(file: file, line: loc.line, column: loc.column, message: message))
+        }
+
+        if c.listeners.isEmpty && !locations.written.contains("listen") { fail(nil, "no \"listen\" directive: give at least one address to accept clients on") }
+        if c.backends.isEmpty && !locations.written.contains("backend") { fail(nil, "no \"backend\" directive: give at least one app server") }
+        if !c.backends.isEmpty && c.backends.allSatisfy(\.backup) {
+            fail(locations.backends.first, "every backend is a backup: at least one must be a primary")
+        }
+
+        var names: [String: Int] = [:]
+        var routes: [String: Int] = [:]
+        for (i, b) in c.backends.enumerated() {
+            let loc = i < locations.backends.count ? locations.backends[i] : nil
+            if let first = names[b.name] {
+                fail(loc, "duplicate backend name \"\(b.name)\" (first on line \(locations.backends[first].line))")
+            } else {
+                names[b.name] = i
+            }
+            if let route = b.route {
+                if let first = routes[route] {
+                    fail(loc, "duplicate route \"\(route)\" (also backend \"\(c.backends[first].name)\" on line \(locations.backends[first].line))")
+                } else {
+                    routes[route] = i
+                }
+            }
+        }
+
+        var addresses: [String: Int] = [:]
+        for (i, l) in c.listeners.enumerated() {
+            let loc = i < locations.listeners.count ? locations.listeners[i] : nil
+            if let first = addresses[l.address] {
+                fail(loc, "duplicate listen address \(l.address) (first on line \(locations.listeners[first].line))")
+            }
+            addresses[l.address] = i
+            if l.address == c.admin.address {
+                fail(loc, "listen address \(l.address) is also the admin address")
+            }
+            if let tls = l.tls {
+                if tls.certificates.isEmpty || tls.certificates.contains(where: { $0.key.isEmpty }) {
+                    fail(loc, "TLS listener \(l.address) needs cert=PATH and key=PATH")
+                } else {
+                    fail(loc, "TLS termination is not available in this version yet (listener \(l.address))")
+                }
+            }
+        }
+
+        let routingLoc = locations.firstOf["routing"]
+        if c.routing.sessionStore != nil {
+            if routingLoc != nil && c.routing.mode == .sticky {
+                fail(routingLoc, "routing sticky with a session_store: sessions in a shared store need no pinning; use \"routing balanced\"")
+            }
+            c.routing.mode = .balanced
+        }
+        if c.routing.mode == .sticky {
+            if let secret = c.routing.hashSecret {
+                if secret.count < 16 {
+                    fail(locations.firstOf["hash_secret"], "hash_secret is \(secret.count) characters; use at least 16 so session keys cannot be aimed at one backend")
+                }
+            } else {
+                fail(routingLoc ?? locations.firstOf["sticky_cookie"], "sticky routing needs a hash_secret, the same on every replica (e.g. hash_secret \"\(randomSecret())\")")
+            }
+        }
+        if let token = c.admin.token, token.count < 8 {
+            fail(locations.firstOf["admin"], "admin token is \(token.count) characters; use at least 8")
+        }
+        return errors
+    }
+
+    /// A suggestion for the hash_secret error message (never used silently:
+    /// replicas with different secrets would route the same session differently).
+    static func randomSecret() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<32).map { _ in alphabet.randomElement()! })
+    }
+}

@@ -1,0 +1,228 @@
+/// Every directive proxy.conf understands.
+enum Directives {
+    static let all: [DirectiveSpec] = global + timeouts + limits + routing + health + [backend]
+
+    static func named(_ name: String) -> DirectiveSpec? { all.first { $0.name == name } }
+
+    // MARK: Global
+
+    static let global: [DirectiveSpec] = [
+        DirectiveSpec(
+            name: "listen", arguments: [.init(name: "address", kind: .address)],
+            options: [
+                .init(key: "tls", kind: .flag, defaultText: "off", summary: "terminate TLS on this listener"),
+                .init(key: "cert", kind: .string, defaultText: "–", summary: "certificate chain PEM file (TLS)"),
+                .init(key: "key", kind: .string, defaultText: "–", summary: "private key PEM file (TLS)"),
+                .init(key: "min_version", kind: .word(["1.2", "1.3"]), defaultText: "1.2", summary: "lowest TLS version accepted"),
+                .init(key: "ciphers", kind: .string, defaultText: "OpenSSL's modern list", summary: "TLS 1.2 cipher list"),
+                .init(key: "redirect_https", kind: .flag, defaultText: "off", summary: "answer every request with a redirect to https"),
+            ],
+            repeatable: true, defaultText: "required",
+            summary: "Accept clients on `host:port` (several allowed)."
+        ) { c, v in
+            var l = ListenerConfig(address: v.argument(0)?.text ?? "")
+            if v.options["tls"]?.bool == true || v.options["cert"] != nil {
+                var tls = TLSListenerConfig()
+                if let cert = v.options["cert"]?.text { tls.certificates.append((cert: cert, key: v.options["key"]?.text ?? "")) }
+                if let min = v.options["min_version"]?.text { tls.minVersion = min }
+                tls.ciphers = v.options["ciphers"]?.text
+                l.tls = tls
+            }
+            l.redirectHTTPS = v.options["redirect_https"]?.bool ?? false
+            c.listeners.append(l)
+        },
+        DirectiveSpec(
+            name: "admin", arguments: [.init(name: "address", kind: .address)],
+            options: [.init(key: "token", kind: .string, defaultText: "none", summary: "bearer token required on every admin request")],
+            defaultText: "127.0.0.1:9090", summary: "Address of the admin endpoint (dashboard, JSON stats, metrics)."
+        ) { c, v in
+            c.admin.address = v.argument(0)?.text ?? c.admin.address
+            c.admin.token = v.options["token"]?.text
+        },
+        DirectiveSpec(
+            name: "workers", arguments: [.init(name: "count", kind: .integer(0...256))],
+            defaultText: "0 (one per core)", summary: "Event loops. Changing it needs a restart."
+        ) { c, v in c.workers = v.argument(0)?.int ?? 0 },
+        DirectiveSpec(
+            name: "max_connections", arguments: [.init(name: "count", kind: .integer(1...10_000_000))],
+            defaultText: "10000", summary: "Client connections open at once; past it Tether stops accepting until one closes."
+        ) { c, v in c.maxConnections = v.argument(0)?.int ?? c.maxConnections },
+        DirectiveSpec(
+            name: "access_log", arguments: [.init(name: "target", kind: .string)],
+            defaultText: "stdout", summary: "`stdout`, `off`, or a file path: one line per request."
+        ) { c, v in
+            switch v.argument(0)?.text {
+            case "off": c.accessLog = .off
+            case "stdout", nil: c.accessLog = .stdout
+            case let path?: c.accessLog = .file(path)
+            }
+        },
+    ]
+
+    // MARK: Timeouts
+
+    static func timeout(_ name: String, _ defaultText: String, _ summary: String, _ set: @escaping @Sendable (inout ProxyConfig, Duration) -> Void) -> DirectiveSpec {
+        DirectiveSpec(name: name, arguments: [.init(name: "duration", kind: .duration)], defaultText: defaultText, summary: summary) { c, v in
+            if let d = v.argument(0)?.duration { set(&c, d) }
+        }
+    }
+
+    static let timeouts: [DirectiveSpec] = [
+        timeout("header_timeout", "10s", "From accept (or the first byte of a later request) to a complete request head; then `408`.") { $0.timeouts.header = $1 },
+        timeout("client_idle_timeout", "60s", "Idle keep-alive time between requests on a client connection.") { $0.timeouts.clientIdle = $1 },
+        timeout("client_body_timeout", "60s", "Longest pause while reading a request body.") { $0.timeouts.clientBody = $1 },
+        timeout("send_timeout", "60s", "Longest pause while a client does not read its response; then the connection is closed.") { $0.timeouts.send = $1 },
+        timeout("connect_timeout", "5s", "Connecting to a backend; then `504` (or the next backend).") { $0.timeouts.connect = $1 },
+        timeout("backend_timeout", "60s", "Longest wait for each read of a backend response; then `504`.") { $0.timeouts.backendResponse = $1 },
+        timeout("graceful_stop_timeout", "10s", "How long SIGTERM waits for requests in flight.") { $0.timeouts.gracefulStop = $1 },
+        timeout("pool_idle_timeout", "60s", "An idle pooled backend connection is closed after this.") { $0.pool.idleTimeout = $1 },
+    ]
+
+    // MARK: Limits
+
+    static let limits: [DirectiveSpec] = [
+        DirectiveSpec(name: "max_request_line", arguments: [.init(name: "size", kind: .size)], defaultText: "8k", summary: "Longest request line; then `414`.") { c, v in
+            c.limits.maxRequestLine = v.argument(0)?.int ?? c.limits.maxRequestLine
+        },
+        DirectiveSpec(name: "max_header_size", arguments: [.init(name: "size", kind: .size)], defaultText: "64k", summary: "Largest request head; then `431`.") { c, v in
+            c.limits.maxHeaderBytes = v.argument(0)?.int ?? c.limits.maxHeaderBytes
+        },
+        DirectiveSpec(name: "max_header_count", arguments: [.init(name: "count", kind: .integer(1...10_000))], defaultText: "100", summary: "Most header fields; then `431`.") { c, v in
+            c.limits.maxHeaderCount = v.argument(0)?.int ?? c.limits.maxHeaderCount
+        },
+        DirectiveSpec(name: "max_body_size", arguments: [.init(name: "size", kind: .size)], defaultText: "1g", summary: "Largest request body; then `413`.") { c, v in
+            c.limits.maxBodySize = v.argument(0)?.int ?? c.limits.maxBodySize
+        },
+        DirectiveSpec(name: "pool_max_idle", arguments: [.init(name: "count", kind: .integer(0...100_000))], defaultText: "64", summary: "Idle keep-alive connections kept per backend per event loop.") { c, v in
+            c.pool.maxIdlePerBackend = v.argument(0)?.int ?? c.pool.maxIdlePerBackend
+        },
+        DirectiveSpec(name: "retries", arguments: [.init(name: "count", kind: .integer(0...10))], defaultText: "2", summary: "Other backends tried for a request whose connection attempt failed.") { c, v in
+            c.retries = v.argument(0)?.int ?? c.retries
+        },
+    ]
+
+    // MARK: Routing
+
+    static let routing: [DirectiveSpec] = [
+        DirectiveSpec(
+            name: "routing", arguments: [.init(name: "mode", kind: .word(RoutingConfig.Mode.allCases.map(\.rawValue)))],
+            defaultText: "sticky (balanced when session_store is set)",
+            summary: "`sticky`: pin each session to a backend by a keyed hash of its cookie. `balanced`: no pinning (sessions replicated or in a shared store)."
+        ) { c, v in c.routing.mode = RoutingConfig.Mode(rawValue: v.argument(0)?.text ?? "") ?? .sticky },
+        DirectiveSpec(
+            name: "balance", arguments: [.init(name: "strategy", kind: .word(RoutingConfig.Strategy.allCases.map(\.rawValue)))],
+            defaultText: "round_robin", summary: "How a request without a session (or every request, when balanced) picks a backend."
+        ) { c, v in c.routing.strategy = RoutingConfig.Strategy(rawValue: v.argument(0)?.text ?? "") ?? .roundRobin },
+        DirectiveSpec(
+            name: "sticky_cookie", arguments: [.init(name: "name", kind: .string)],
+            options: [
+                .init(key: "max_age", kind: .duration, defaultText: "none (session cookie)", summary: "`Max-Age` of the cookie"),
+                .init(key: "path", kind: .string, defaultText: "/", summary: "`Path`"),
+                .init(key: "domain", kind: .string, defaultText: "none", summary: "`Domain`"),
+                .init(key: "secure", kind: .word(AffinityCookieConfig.Secure.allCases.map(\.rawValue)), defaultText: "auto", summary: "`Secure`; auto = on TLS listeners"),
+                .init(key: "httponly", kind: .flag, defaultText: "on", summary: "`HttpOnly`"),
+                .init(key: "samesite", kind: .word(AffinityCookieConfig.SameSite.allCases.map(\.rawValue)), defaultText: "lax", summary: "`SameSite`"),
+            ],
+            defaultText: "TETHER", summary: "Tether's own affinity cookie and its attributes."
+        ) { c, v in
+            var k = c.routing.cookie
+            k.name = v.argument(0)?.text ?? k.name
+            if let d = v.options["max_age"]?.duration { k.maxAge = d }
+            if let p = v.options["path"]?.text { k.path = p }
+            if let d = v.options["domain"]?.text { k.domain = d }
+            if let s = v.options["secure"]?.text { k.secure = .init(rawValue: s) ?? .auto }
+            if let h = v.options["httponly"]?.bool { k.httpOnly = h }
+            if let s = v.options["samesite"]?.text { k.sameSite = .init(rawValue: s) ?? .lax }
+            c.routing.cookie = k
+        },
+        DirectiveSpec(
+            name: "app_cookie", arguments: [.init(name: "name", kind: .string)],
+            defaultText: "none", summary: "Key sessions on an application cookie (`JSESSIONID`, `PHPSESSID`); a `.route` suffix picks the backend with that `route`."
+        ) { c, v in c.routing.appCookie = v.argument(0)?.text },
+        DirectiveSpec(
+            name: "hash_secret", arguments: [.init(name: "secret", kind: .string)],
+            defaultText: "required for sticky routing",
+            summary: "Key of the session hash (SipHash-2-4), at least 16 characters. The same on every replica, so replicas agree without sharing state."
+        ) { c, v in c.routing.hashSecret = v.argument(0)?.text },
+        DirectiveSpec(
+            name: "bounded_load", arguments: [.init(name: "epsilon", kind: .number(0.01...10))],
+            defaultText: "0.25", summary: "A backend above (1 + ε) × the average load takes no new sessions."
+        ) { c, v in c.routing.boundedLoad = v.argument(0)?.double ?? c.routing.boundedLoad },
+        DirectiveSpec(
+            name: "session_store", arguments: [.init(name: "url", kind: .redisURL)],
+            defaultText: "none", summary: "Sessions live in this store (`redis://host:port`): routing is balanced and the store's health is watched."
+        ) { c, v in c.routing.sessionStore = v.argument(0)?.text },
+        DirectiveSpec(
+            name: "slowstart", arguments: [.init(name: "duration", kind: .duration)],
+            defaultText: "off", summary: "A backend that comes back up ramps its share of new sessions over this time."
+        ) { c, v in c.slowStart = v.argument(0)?.duration },
+    ]
+
+    // MARK: Health
+
+    static let healthOptions: [DirectiveSpec.Option] = [
+        .init(key: "path", kind: .string, defaultText: "/health", summary: "path of the `GET` check"),
+        .init(key: "host", kind: .string, defaultText: "backend address", summary: "`Host` header of the check"),
+        .init(key: "interval", kind: .duration, defaultText: "2s", summary: "time between checks (with jitter)"),
+        .init(key: "timeout", kind: .duration, defaultText: "1s", summary: "a check slower than this fails"),
+        .init(key: "rise", kind: .integer(1...100), defaultText: "2", summary: "consecutive successes to come up"),
+        .init(key: "fall", kind: .integer(1...100), defaultText: "3", summary: "consecutive failures to go down"),
+        .init(key: "status", kind: .statusRange, defaultText: "200-399", summary: "expected status range"),
+        .init(key: "passive_5xx", kind: .flag, defaultText: "off", summary: "count 5xx responses on the data path as failures"),
+        .init(key: "enabled", kind: .flag, defaultText: "on", summary: "run active checks at all"),
+    ]
+
+    static let health: [DirectiveSpec] = [
+        DirectiveSpec(
+            name: "health_check", arguments: [], options: healthOptions,
+            defaultText: "enabled, defaults below", summary: "Active and passive health checks, for every backend unless a backend overrides them."
+        ) { c, v in
+            var h = c.health
+            if let p = v.options["path"]?.text { h.path = p }
+            if let host = v.options["host"]?.text { h.host = host }
+            if let d = v.options["interval"]?.duration { h.interval = d }
+            if let d = v.options["timeout"]?.duration { h.timeout = d }
+            if let n = v.options["rise"]?.int { h.rise = n }
+            if let n = v.options["fall"]?.int { h.fall = n }
+            if case .range(let lo, let hi)? = v.options["status"] {
+                h.statusLow = lo
+                h.statusHigh = hi
+            }
+            if let b = v.options["passive_5xx"]?.bool { h.passive5xx = b }
+            if let b = v.options["enabled"]?.bool { h.enabled = b }
+            c.health = h
+        }
+    ]
+
+    // MARK: Backends
+
+    static let backend = DirectiveSpec(
+        name: "backend", arguments: [.init(name: "name", kind: .string), .init(name: "address", kind: .address)],
+        options: [
+            .init(key: "weight", kind: .integer(1...1000), defaultText: "1", summary: "share of new sessions / requests"),
+            .init(key: "route", kind: .string, defaultText: "none", summary: "Tomcat `jvmRoute` of this backend"),
+            .init(key: "backup", kind: .flag, defaultText: "off", summary: "takes traffic only while no primary is up"),
+            .init(key: "max_conns", kind: .integer(0...1_000_000), defaultText: "0 (no limit)", summary: "concurrent requests to this backend"),
+            .init(key: "check", kind: .flag, defaultText: "on", summary: "active health checks for this backend"),
+            .init(key: "check_path", kind: .string, defaultText: "health_check path", summary: "override of the check path"),
+            .init(key: "check_interval", kind: .duration, defaultText: "health_check interval", summary: "override of the interval"),
+            .init(key: "check_timeout", kind: .duration, defaultText: "health_check timeout", summary: "override of the timeout"),
+            .init(key: "rise", kind: .integer(1...100), defaultText: "health_check rise", summary: "override of rise"),
+            .init(key: "fall", kind: .integer(1...100), defaultText: "health_check fall", summary: "override of fall"),
+        ],
+        repeatable: true, defaultText: "at least one required",
+        summary: "An app server: a unique name, its `host:port`, and options."
+    ) { c, v in
+        var b = BackendConfig(name: v.argument(0)?.text ?? "", address: v.argument(1)?.text ?? "", weight: v.options["weight"]?.int ?? 1)
+        b.route = v.options["route"]?.text
+        b.backup = v.options["backup"]?.bool ?? false
+        b.maxConnections = v.options["max_conns"]?.int ?? 0
+        b.health.enabled = v.options["check"]?.bool
+        b.health.path = v.options["check_path"]?.text
+        b.health.interval = v.options["check_interval"]?.duration
+        b.health.timeout = v.options["check_timeout"]?.duration
+        b.health.rise = v.options["rise"]?.int
+        b.health.fall = v.options["fall"]?.int
+        c.backends.append(b)
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Config
+import EventLoop
+
+/// `tether check`: validate a configuration without starting, like `nginx -t`.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a configuration file: prints \"configuration ok\" or every error; exits 0 or 1."
+    )
+
+    @Option(name: .customLong("config"), help: "Configuration file.")
+    var configPath: String = "proxy.conf"
+
+    func run() throws {
+        switch ConfigFile.load(path: configPath) {
+        case .failure(let errors):
+            for e in errors.errors { print(e.description) }
+            print("\(configPath): \(errors.errors.count) error\(errors.errors.count == 1 ? "" : "s")")
+            throw ExitCode(1)
+        case .success(let config):
+            // Names must resolve too: the proxy would fail on them at start.
+            var failures: [String] = []
+            for a in config.listeners.map(\.address) + config.backends.map(\.address) {
+                do { _ = try SocketAddress(parsing: a) } catch { failures.append("\(configPath): \(error)") }
+            }
+            if !failures.isEmpty {
+                for f in failures { print(f) }
+                throw ExitCode(1)
+            }
+            print("configuration ok")
+        }
+    }
+}
+
+/// `tether config-reference`: docs/CONFIG.md, from the parser's own table.
+struct ConfigReferenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config-reference",
+        abstract: "Print the proxy.conf reference (Markdown) generated from the parser."
+    )
+
+    func run() {
+        print(ConfigReference.markdown(), terminator: "")
+    }
+}

@@ -1,0 +1,108 @@
+import Config
+import Testing
+
+/// Broken files: each error names the line, the column and what to do.
+@Suite struct ConfigErrorTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let text: String
+        /// `line:column: message` of the first error.
+        let expected: String
+        var testDescription: String { name }
+    }
+
+    static let head = "listen 127.0.0.1:8080\nhash_secret \"0123456789abcdef\"\n"  // lines 1-2
+    static let backend = "backend app1 127.0.0.1:9001\n"
+
+    static let cases: [Case] = [
+        Case(name: "misspelt directive", text: head + backend + "heatlh_check path=/x\n",
+             expected: "4:1: unknown directive \"heatlh_check\" (did you mean \"health_check\"?)"),
+        Case(name: "unknown directive, no suggestion", text: head + backend + "frobnicate 1\n",
+             expected: "4:1: unknown directive \"frobnicate\""),
+        Case(name: "too few arguments", text: head + "backend app1\n",
+             expected: "3:1: \"backend\" takes 2 arguments, got 1 (usage: backend NAME ADDRESS [key=value ...])"),
+        Case(name: "too many arguments", text: head + backend + "workers 2 3\n",
+             expected: "4:11: \"workers\" takes 1 argument, got 2 (usage: workers COUNT)"),
+        Case(name: "address without port", text: head + "backend app1 127.0.0.1\n",
+             expected: "3:14: backend: address \"127.0.0.1\" has no port (expected host:port)"),
+        Case(name: "port out of range", text: head + "backend app1 127.0.0.1:70000\n",
+             expected: "3:14: backend: port 70000 in \"127.0.0.1:70000\" is out of range 1–65535"),
+        Case(name: "port zero", text: head + "backend app1 127.0.0.1:0\n",
+             expected: "3:14: backend: port 0 in \"127.0.0.1:0\" is out of range 1–65535"),
+        Case(name: "port not a number", text: "listen 127.0.0.1:http\n" + head.dropFirst(22) + backend,
+             expected: "1:8: listen: port \"http\" in \"127.0.0.1:http\" is not a number"),
+        Case(name: "bad host character", text: head + "backend app1 app/1:9001\n",
+             expected: "3:14: backend: host \"app/1\" in \"app/1:9001\" has an invalid character \"/\""),
+        Case(name: "duplicate backend name", text: head + backend + "backend app1 127.0.0.1:9002\n",
+             expected: "4:1: duplicate backend name \"app1\" (first on line 3)"),
+        Case(name: "duplicate route", text: head + "backend a 127.0.0.1:9001 route=n1\nbackend b 127.0.0.1:9002 route=n1\n",
+             expected: "4:1: duplicate route \"n1\" (also backend \"a\" on line 3)"),
+        Case(name: "zero duration", text: head + backend + "connect_timeout 0\n",
+             expected: "4:17: connect_timeout: duration must be positive, got \"0\""),
+        Case(name: "negative duration", text: head + backend + "header_timeout -5s\n",
+             expected: "4:16: header_timeout: duration must be positive, got \"-5s\""),
+        Case(name: "duration without unit word", text: head + backend + "send_timeout 5 minutes\n",
+             expected: "4:16: \"send_timeout\" takes 1 argument, got 2 (usage: send_timeout DURATION)"),
+        Case(name: "bad duration unit", text: head + backend + "send_timeout 5d\n",
+             expected: "4:14: send_timeout: \"5d\" is not a duration (e.g. 500ms, 2s, 5m, 1h)"),
+        Case(name: "bad size", text: head + backend + "max_body_size lots\n",
+             expected: "4:15: max_body_size: \"lots\" is not a size (e.g. 512, 16k, 64m, 1g)"),
+        Case(name: "integer out of range", text: head + backend + "workers 1000\n",
+             expected: "4:9: workers: 1000 is out of range 0–256"),
+        Case(name: "sticky without secret", text: "listen 127.0.0.1:8080\nrouting sticky\n" + backend,
+             expected: "2:1: sticky routing needs a hash_secret, the same on every replica (e.g. hash_secret \""),
+        Case(name: "short secret", text: "listen 127.0.0.1:8080\nhash_secret short\n" + backend,
+             expected: "2:1: hash_secret is 5 characters; use at least 16 so session keys cannot be aimed at one backend"),
+        Case(name: "store URL not redis", text: head + backend + "session_store http://127.0.0.1:6379\n",
+             expected: "4:15: session_store: session store \"http://127.0.0.1:6379\" is not a redis://host:port URL"),
+        Case(name: "store URL without port", text: head + backend + "session_store redis://localhost\n",
+             expected: "4:15: session_store: session store \"redis://localhost\" is not a redis://host:port URL: address \"localhost\" has no port (expected host:port)"),
+        Case(name: "sticky with a store", text: head + "routing sticky\nsession_store redis://127.0.0.1:6379\n" + backend,
+             expected: "3:1: routing sticky with a session_store: sessions in a shared store need no pinning; use \"routing balanced\""),
+        Case(name: "no backends", text: head,
+             expected: "2:1: no \"backend\" directive: give at least one app server"),
+        Case(name: "no listeners", text: "hash_secret \"0123456789abcdef\"\n" + backend,
+             expected: "2:1: no \"listen\" directive: give at least one address to accept clients on"),
+        Case(name: "all backends backup", text: head + "backend a 127.0.0.1:9001 backup\nbackend b 127.0.0.1:9002 backup\n",
+             expected: "3:1: every backend is a backup: at least one must be a primary"),
+        Case(name: "unknown option with suggestion", text: head + "backend app1 127.0.0.1:9001 wieght=2\n",
+             expected: "3:29: unknown option \"wieght\" for \"backend\" (did you mean \"weight\"?)"),
+        Case(name: "bad option value", text: head + "backend app1 127.0.0.1:9001 weight=heavy\n",
+             expected: "3:29: backend weight: \"heavy\" is not an integer"),
+        Case(name: "option given twice", text: head + "backend app1 127.0.0.1:9001 weight=1 weight=2\n",
+             expected: "3:38: option \"weight\" given twice"),
+        Case(name: "bad enum word", text: head + backend + "balance least_connections\n",
+             expected: "4:9: balance: \"least_connections\" is not one of round_robin, least_conn"),
+        Case(name: "unterminated quote", text: head + backend + "app_cookie \"JSESSIONID\n",
+             expected: "4:12: unterminated quoted string"),
+        Case(name: "duplicate single directive", text: head + backend + "workers 1\nworkers 2\n",
+             expected: "5:1: duplicate directive \"workers\" (first on line 4)"),
+        Case(name: "duplicate listen", text: head + "listen 127.0.0.1:8080\n" + backend,
+             expected: "3:1: duplicate listen address 127.0.0.1:8080 (first on line 1)"),
+        Case(name: "bad status range", text: head + backend + "health_check status=500-200\n",
+             expected: "4:14: health_check status: \"500-200\" is not a status range like 200-399"),
+        Case(name: "TLS listener without key", text: "listen 127.0.0.1:8443 tls cert=/x.pem\nhash_secret \"0123456789abcdef\"\n" + backend,
+             expected: "1:1: TLS listener 127.0.0.1:8443 needs cert=PATH and key=PATH"),
+    ]
+
+    @Test(arguments: cases)
+    func reportsLineColumnAndMessage(_ c: Case) {
+        switch ConfigParser.parse(c.text, file: "proxy.conf") {
+        case .success:
+            Issue.record("accepted a broken configuration")
+        case .failure(let errors):
+            let first = errors.errors.first.map { "\($0.line):\($0.column): \($0.message)" } ?? ""
+            #expect(first.hasPrefix(c.expected), "got \(first)")
+            #expect(errors.errors.first?.description.hasPrefix("proxy.conf:\(c.expected)") == true)
+        }
+    }
+
+    @Test func everyErrorIsReportedNotJustTheFirst() throws {
+        let text = "listen 127.0.0.1:8080\nworkers x\nheader_timeout 0\nbackend a 127.0.0.1:1 weight=0\nbalance fastest\nrouting balanced\n"
+        guard case .failure(let errors) = ConfigParser.parse(text, file: "p.conf") else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(errors.errors.map(\.line) == [2, 3, 4, 5])
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `tether check`, `tether run --config` and reloading on SIGHUP.
+@Suite(.serialized) struct ConfigFileTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func runTether(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = TetherProcess.binary
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func checkAcceptsTheExample() throws {
+        let (status, output) = try runTether(["check", "--config", Self.root.appendingPathComponent("proxy.conf.example").path])
+        #expect(status == 0)
+        #expect(output == "configuration ok\n")
+    }
+
+    @Test func checkListsEveryErrorAndFails() throws {
+        let file = TempFile(emptyNamed: "bad.conf")
+        try "listen 127.0.0.1:8080\nheatlh_check path=/\nbackend a 127.0.0.1:99999\nrouting balanced\n".write(toFile: file.path, atomically: true, encoding: .utf8)
+        let (status, output) = try runTether(["check", "--config", file.path])
+        #expect(status == 1)
+        #expect(output.contains("\(file.path):2:1: unknown directive \"heatlh_check\" (did you mean \"health_check\"?)"))
+        #expect(output.contains("\(file.path):3:11: backend: port 99999"))
+        #expect(output.contains("2 errors"))
+    }
+
+    @Test func missingFileIsOneLineAndExit1() throws {
+        let (status, output) = try runTether(["run", "--config", "/nonexistent/proxy.conf"])
+        #expect(status == 1)
+        #expect(output == "/nonexistent/proxy.conf: cannot read configuration: No such file or directory\n")
+    }
+
+    @Test func portInUseIsOneLineAndExit1() throws {
+        let busy = try TestBackend()
+        defer { busy.stop() }
+        let (status, output) = try runTether(["run", "--listen", busy.address, "--backend", "127.0.0.1:9"])
+        #expect(status == 1)
+        #expect(output == "tether: bind \(busy.address): Address already in use\n")
+    }
+
+    /// Writes a config with `backends` and returns its text.
+    static func config(port: Int, backends: [TestBackend]) -> String {
+        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\nrouting balanced\naccess_log off\nworkers 2\n"
+        for b in backends { text += "backend \(b.name) \(b.address)\n" }
+        return text
+    }
+
+    @Test func reloadsUnderLoadWithoutFailingARequest() throws {
+        let backends = try (0..<4).map { try TestBackend(name: "r\($0)") }
+        defer { for b in backends { b.stop() } }
+        let sets: [[Int]] = [[0, 1], [1, 2], [2, 3], [0], [0, 1, 2, 3], [3], [1, 3], [0, 2], [2], [1, 2]]
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "proxy.conf")
+        try Self.config(port: port, backends: [backends[0]]).write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+
+        let load = LoadGenerator(port: port, clients: 3, maxRequests: 6000)
+        load.start()
+        for (i, set) in sets.enumerated() {
+            // Let traffic flow on the current configuration before changing it.
+            #expect(load.waitForProgress(100), "load stalled before reload \(i + 1)")
+            try Self.config(port: port, backends: set.map { backends[$0] }).write(toFile: file.path, atomically: true, encoding: .utf8)
+            tether.signal(SIGHUP)
+            #expect(tether.waitForStderr(containing: "reload #\(i + 1)"), "reload \(i + 1) not confirmed: \(tether.stderr)")
+        }
+        let (sent, failed) = load.stop()
+        #expect(sent >= 1000, "only \(sent) requests during the reloads")
+        #expect(failed == 0, "\(failed) of \(sent) requests failed")
+
+        // After the last reload, traffic reaches exactly the new set.
+        let before = backends.map(\.requests)
+        let after = LoadGenerator(port: port, clients: 2, maxRequests: 200)
+        after.start()
+        let (n, f) = after.waitUntilDone()
+        #expect(n == 200 && f == 0)
+        let delta = zip(backends.map(\.requests), before).map { $0 - $1 }
+        #expect(delta[0] == 0 && delta[3] == 0, "removed backends got \(delta)")
+        #expect(delta[1] > 0 && delta[2] > 0, "new backends got \(delta)")
+    }
+
+    @Test func invalidReloadKeepsTheRunningConfiguration() throws {
+        let a = try TestBackend(name: "keep")
+        let b = try TestBackend(name: "never")
+        defer { a.stop(); b.stop() }
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "proxy.conf")
+        try Self.config(port: port, backends: [a]).write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+        try (Self.config(port: port, backends: [b]) + "backend_timeout forever\n").write(toFile: file.path, atomically: true, encoding: .utf8)
+        tether.signal(SIGHUP)
+        #expect(tether.waitForStderr(containing: "still running the previous configuration"))
+        #expect(tether.stderr.contains("reload failed: \(file.path):7:17: backend_timeout: \"forever\" is not a duration"))
+        let r = try Curl.run((0..<6).map { "http://127.0.0.1:\(port)/x\($0)" })
+        #expect(r.stdout.components(separatedBy: "ok keep").count - 1 == 6)
+        #expect(b.requests == 0)
+    }
+}
+
+/// Keep-alive clients sending GETs one after another until stopped (or a
+/// bound is reached), counting failures: anything but a complete 200.
+final class LoadGenerator: @unchecked Sendable {
+    let port: Int
+    let clients: Int
+    let maxRequests: Int
+    private let lock = NSLock()
+    private var sent = 0
+    private var failed = 0
+    private var stopping = false
+    private let done = DispatchGroup()
+    private let progress = NSCondition()
+    private var completed = 0
+
+    init(port: Int, clients: Int, maxRequests: Int) {
+        self.port = port
+        self.clients = clients
+        self.maxRequests = maxRequests
+    }
+
+    func start() {
+        for c in 0..<clients {
+            done.enter()
+            Thread { [self] in
+                defer { done.leave() }
+                while true {
+                    guard let client = try? RawClient(port: port) else {
+                        record(ok: false)
+                        return
+                    }
+                    // 20 requests per connection, then a new connection.
+                    for i in 0..<20 {
+                        guard claim() else { return }
+                        client.send("GET /c\(c)-\(i) HTTP/1.1\r\nHost: t\r\n\r\n")
+                        let r = client.readResponses(1)
+                        record(ok: r.count == 1 && r[0].hasPrefix("HTTP/1.1 200"))
+                    }
+                }
+            }.start()
+        }
+    }
+
+    private func claim() -> Bool {
+        lock.withLock {
+            if stopping || sent >= maxRequests { return false }
+            sent += 1
+            return true
+        }
+    }
+
+    private func record(ok: Bool) {
+        if !ok { lock.withLock { failed += 1 } }
+        progress.lock()
+        completed += 1
+        progress.broadcast()
+        progress.unlock()
+    }
+
+    /// Waits until `n` more requests have completed (or 20 s pass).
+    func waitForProgress(_ n: Int) -> Bool {
+        progress.lock()
+        defer { progress.unlock() }
+        let target = completed + n
+        let deadline = Date().addingTimeInterval(20)
+        while completed < target {
+            if !progress.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
+    func stop() -> (Int, Int) {
+        lock.withLock { stopping = true }
+        return waitUntilDone()
+    }
+
+    func waitUntilDone() -> (Int, Int) {
+        done.wait()
+        return lock.withLock { (sent, failed) }
+    }
+}
