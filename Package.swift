@@ -29,6 +29,7 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "HTTP1", swiftSettings: hotPath),
+        .target(name: "RESP"),
         .target(name: "Balancer"),
         .target(name: "Config", dependencies: ["HTTP1"]),
         .target(
@@ -39,7 +40,7 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
-        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem"], swiftSettings: hotPath),
+        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "RESP"], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1"]),
         .executableTarget(
             name: "tether",
@@ -51,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "demo-backend",
             dependencies: [
-                "HTTP1", "EventLoop", "CSystem",
+                "HTTP1", "EventLoop", "CSystem", "RESP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -90,7 +90,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    var domain: Int32 {
+    public var domain: Int32 {
         switch family {
         case .v4: return AF_INET
         case .v6: return AF_INET6
@@ -108,6 +108,11 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
                 p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
         }
+    }
+
+    /// A blocking connect on `fd` (for tools such as the demo app, never a loop).
+    public func connectBlocking(_ fd: Int32) -> Bool {
+        withSockAddr { Glibc.connect(fd, $0, $1) } == 0
     }
 
     /// Text form of a peer address as bytes (for X-Forwarded-For and the access log).

@@ -92,9 +92,10 @@ public enum MessageWriter {
         case close
     }
 
+    /// - Parameter extra: complete field lines Tether adds (e.g. its affinity `Set-Cookie`).
     public static func appendResponseHead(
         _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, clientFraming: ClientFraming,
-        keepAlive: Bool, clientVersion: HTTPVersion, into out: inout [UInt8]
+        keepAlive: Bool, clientVersion: HTTPVersion, extra: [UInt8] = [], into out: inout [UInt8]
     ) {
         out.append(static: "HTTP/1.1 ")
         appendStatusDigits(head.status, into: &out)
@@ -117,6 +118,7 @@ public enum MessageWriter {
             appendField(buf, f, into: &out)
         }
         if clientFraming == .chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
+        out.append(contentsOf: extra)
         if !keepAlive {
             out.append(static: "Connection: close\r\n")
         } else if clientVersion == .http10 {

@@ -10,7 +10,16 @@ final class LoopContext: @unchecked Sendable {
     /// it at the start of each request and keep it until the request ends.
     private(set) var runtime: ProxyRuntime
     var pools: [BackendPool]
-    var balancer: SmoothRoundRobin
+    var router: Router
+    /// Per backend of the current runtime, on this loop.
+    var inFlight: [Int]
+    var totalInFlight = 0
+    var existingOK: [Bool]
+    var newOK: [Bool]
+    /// Passive failure marks: a backend that refused a connection takes no
+    /// traffic from this loop until then (health checks refine this).
+    var downUntil: [UInt64]
+    var stats: [BackendLoopStats]
     var sessions: [ObjectIdentifier: ProxySession] = [:]
     var log = AccessLogBuffer()
     /// Set by a graceful stop: finish what is in flight, take nothing new.
@@ -27,8 +36,36 @@ final class LoopContext: @unchecked Sendable {
         self.connectionLimit = connectionLimit
         self.runtime = runtime
         self.pools = runtime.backends.map { _ in BackendPool() }
-        self.balancer = SmoothRoundRobin(weights: runtime.config.backends.map(\.weight), offset: loop.index)
-        loop.onEveryTick { [unowned self] in self.flushLog() }
+        self.router = Router(runtime: runtime, loopIndex: loop.index)
+        let n = runtime.backends.count
+        inFlight = Array(repeating: 0, count: n)
+        existingOK = Array(repeating: true, count: n)
+        newOK = Array(repeating: true, count: n)
+        downUntil = Array(repeating: 0, count: n)
+        stats = Array(repeating: BackendLoopStats(), count: n)
+        loop.onEveryTick { [unowned self] in
+            self.flushLog()
+            self.expirePassiveMarks()
+        }
+    }
+
+    var routerView: Router.View {
+        Router.View(existingOK: existingOK, newOK: newOK, load: inFlight, totalLoad: totalInFlight)
+    }
+
+    /// A connection to backend `i` failed: route around it for a while.
+    func markConnectFailure(_ i: Int) {
+        downUntil[i] = loop.now + runtime.config.health.interval.nanoseconds
+        existingOK[i] = false
+        newOK[i] = false
+    }
+
+    private func expirePassiveMarks() {
+        for i in downUntil.indices where downUntil[i] != 0 && downUntil[i] <= loop.now {
+            downUntil[i] = 0
+            existingOK[i] = true
+            newOK[i] = true
+        }
     }
 
     /// The pool for `target`, if it belongs to the current configuration.
@@ -51,7 +88,14 @@ final class LoopContext: @unchecked Sendable {
         }
         pools = newPools
         runtime = new
-        balancer = SmoothRoundRobin(weights: new.config.backends.map(\.weight), offset: loop.index)
+        router = Router(runtime: new, loopIndex: loop.index)
+        let n = new.backends.count
+        inFlight = Array(repeating: 0, count: n)
+        totalInFlight = 0
+        existingOK = Array(repeating: true, count: n)
+        newOK = Array(repeating: true, count: n)
+        downUntil = Array(repeating: 0, count: n)
+        stats = Array(repeating: BackendLoopStats(), count: n)
     }
 
     func flushLog() {
@@ -83,4 +127,13 @@ final class LoopContext: @unchecked Sendable {
         onDrained = nil
         done?()
     }
+}
+
+/// Routing counters of one backend on one loop (summed by the admin endpoint).
+struct BackendLoopStats {
+    var newSessions = 0
+    var stickyHits = 0
+    var routeHits = 0
+    /// Requests whose session had to leave this backend (down or refused).
+    var failoversAway = 0
 }

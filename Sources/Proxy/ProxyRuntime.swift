@@ -32,6 +32,10 @@ final class ProxyRuntime: Sendable {
     let backendTimeout: UInt64
     let poolIdleTimeout: UInt64
 
+    /// `; Path=/; HttpOnly; SameSite=Lax…` for the affinity cookie, rendered once.
+    let cookieAttributes: [UInt8]
+    let cookieName: [UInt8]
+
     /// Past this many unsent bytes toward one side, Tether stops reading from the other.
     let highWater = 256 * 1024
     let receiveBufferSize = 16 * 1024
@@ -54,5 +58,14 @@ final class ProxyRuntime: Sendable {
         connectTimeout = t.connect.nanoseconds
         backendTimeout = t.backendResponse.nanoseconds
         poolIdleTimeout = config.pool.idleTimeout.nanoseconds
+        let k = config.routing.cookie
+        var attributes = "; Path=\(k.path)"
+        if let d = k.domain { attributes += "; Domain=\(d)" }
+        if let age = k.maxAge { attributes += "; Max-Age=\(age.components.seconds)" }
+        if k.secure == .on { attributes += "; Secure" }
+        if k.httpOnly { attributes += "; HttpOnly" }
+        attributes += "; SameSite=" + ["lax": "Lax", "strict": "Strict", "none": "None"][k.sameSite.rawValue, default: "Lax"]
+        cookieAttributes = Array(attributes.utf8)
+        cookieName = Array(k.name.utf8)
     }
 }

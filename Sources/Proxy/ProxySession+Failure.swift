@@ -27,11 +27,19 @@ extension ProxySession {
         guard phase == .exchange else { return }
         if let b = backend {
             backend = nil
+            releaseLoad()
             b.close()
             if isStaleReuse(b, failure) {
                 retriedStale = true
                 attachBackend(fresh: true)
                 return
+            }
+            switch failure {
+            case .connect, .connectTimeout:
+                // Nothing reached the backend: everything queued can go elsewhere.
+                if failOver(carrying: b.send.bytes) { return }
+            default:
+                break
             }
         }
         if responseHeadDone {
@@ -57,6 +65,7 @@ extension ProxySession {
     func requestBodyFailed(_ error: HTTPParseError) {
         if let b = backend {
             backend = nil
+            releaseLoad()
             b.close()
         }
         if responseHeadDone {

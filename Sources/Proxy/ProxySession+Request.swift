@@ -49,7 +49,7 @@ extension ProxySession {
         recordRequestLine(fallback: false)
 
         backendIndex = -1
-        guard let index = ctx.balancer.next() else {
+        guard let index = chooseBackend() else {
             respondWithError(status: 503)
             return
         }
@@ -73,8 +73,10 @@ extension ProxySession {
         attachBackend(fresh: false)
     }
 
-    /// Sends the request on a pooled connection, or on a new one.
-    func attachBackend(fresh: Bool) {
+    /// Sends the request on a pooled connection, or on a new one. `carry`:
+    /// bytes queued for a connection that failed to connect (head and any
+    /// body so far), sent instead of the head.
+    func attachBackend(fresh: Bool, carry: [UInt8]? = nil) {
         let target = runtime.backends[backendIndex]
         var conn = fresh ? nil : ctx.pool(for: target)?.take()
         if conn == nil {
@@ -82,6 +84,7 @@ extension ProxySession {
             case .success(let c):
                 conn = c
             case .failure(.connect(let e)):
+                if failOver(carrying: carry) { return }
                 backendFailed(.connect(e))
                 return
             }
@@ -89,7 +92,8 @@ extension ProxySession {
         guard let b = conn else { return }
         backend = b
         backendStart = ctx.loop.now
-        b.send.bytes.append(contentsOf: forwardHead)
+        holdLoad(backendIndex)
+        b.send.bytes.append(contentsOf: carry ?? forwardHead)
         pumpRequestBody(flush: false)
         b.beginRequest(session: self)
     }

@@ -84,10 +84,11 @@ extension ProxySession {
             framing = .close
         }
         if framing == .close { closeAfterResponse = true }
+        renderAffinityCookie()
         b.input.storage.withUnsafeBufferPointer { buf in
             MessageWriter.appendResponseHead(
                 buf, response, clientFraming: framing, keepAlive: !closeAfterResponse,
-                clientVersion: request.version, into: &output.bytes)
+                clientVersion: request.version, extra: extraFields, into: &output.bytes)
         }
         b.input.readIndex = headEnd
         responseBody = BodyRelay(framing: response.framing, rechunk: framing == .chunked, maxBody: .max)
@@ -113,6 +114,7 @@ extension ProxySession {
     func finishExchange() {
         guard let b = backend else { return }
         backend = nil
+        releaseLoad()
         let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.isConnected
         if reusable, let pool = ctx.pool(for: b.target) {
             b.requestsServed += 1

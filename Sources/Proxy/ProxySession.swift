@@ -47,6 +47,16 @@ final class ProxySession: EventHandler, TimerTarget {
     var backend: BackendConnection?
     var backendIndex = -1
 
+    // Routing of the current request (see Router and +Routing).
+    var keyHash: UInt64? = nil
+    var issueCookie = false
+    /// Backends tried for this request, in order.
+    var tried: [Int] = []
+    /// The backend whose in-flight count this request holds (-1: none).
+    var loadHeld = -1
+    var sessionKey: [UInt8] = []
+    var extraFields: [UInt8] = []
+
     /// The forwarded head, kept so that a request that met a stale pooled
     /// connection can be sent again on a fresh one.
     var forwardHead: [UInt8] = []
@@ -266,6 +276,7 @@ final class ProxySession: EventHandler, TimerTarget {
             backend = nil
             b.close()
         }
+        releaseLoad()
         ctx.loop.deregister(fd)
         Glibc.close(fd)
         ctx.remove(self)
@@ -280,6 +291,7 @@ final class ProxySession: EventHandler, TimerTarget {
             backend = nil
             b.close()
         }
+        releaseLoad()
         ctx.loop.deregister(fd)
         Socket.abort(fd)
         ctx.remove(self)

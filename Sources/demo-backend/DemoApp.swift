@@ -1,48 +1,87 @@
 import Glibc
 
-/// The demo application: sessions in a dictionary, as a plain app server
-/// keeps them. Strings are fine here; this is the app, not the proxy.
+/// The demo application: sessions in a dictionary (or, with `--store`, in
+/// Redis), keyed by `JSESSIONID` as a Java app server would, with a `.route`
+/// suffix when the server has a jvmRoute. Strings are fine here: this is the
+/// app behind the proxy, not the proxy.
 final class DemoApp: @unchecked Sendable {
     let name: String
-    private var sessions: [String: String] = [:]
+    let route: String?
+    let store: SessionStore
     private var requests = 0
 
-    init(name: String) {
+    init(name: String, route: String?, store: SessionStore) {
         self.name = name
+        self.route = route
+        self.store = store
     }
 
     struct Response {
         var status: Int
         var headers: [(String, String)] = []
-        var body: String
+        var body: [UInt8]
+        var streamBytes = 0
+
+        init(status: Int, headers: [(String, String)] = [], text: String) {
+            self.status = status
+            self.headers = headers
+            self.body = Array(text.utf8)
+        }
     }
 
-    func handle(method: String, target: String, cookie: String?) -> Response {
+    func handle(method: String, target: String, cookie: String?, body: [UInt8]) -> Response {
         requests += 1
         let (path, query) = split(target)
-        let sessionID = cookie.flatMap { Self.cookieValue($0, name: "DEMOSESSION") }
-        let user = sessionID.flatMap { sessions[$0] }
         switch path {
         case "/health":
-            return Response(status: 200, body: "ok\n")
-        case "/login":
-            let who = query["user"] ?? "guest"
-            let id = Self.newSessionID()
-            sessions[id] = who
-            return Response(
-                status: 200, headers: [("Set-Cookie", "DEMOSESSION=\(id); Path=/; HttpOnly")],
-                body: "\(name): logged in as \(who) (session \(id.prefix(8))… created here)\n")
-        case "/whoami":
-            if let user {
-                return Response(status: 200, body: "\(name): you are \(user)\n")
-            }
-            if sessionID != nil {
-                return Response(status: 401, body: "\(name): session unknown here (it lives on another server)\n")
-            }
-            return Response(status: 401, body: "\(name): no session\n")
+            return Response(status: 200, text: "ok\n")
+        case "/slow":
+            let ms = Int(query["ms"] ?? "") ?? 1000
+            var ts = timespecFor(ms: ms)
+            nanosleep(&ts, nil)
+            return Response(status: 200, text: "\(name): slow \(ms) ms\n")
+        case "/bytes":
+            var r = Response(status: 200, text: "")
+            r.streamBytes = Int(query["n"] ?? "") ?? 0
+            return r
+        case "/echo":
+            var r = Response(status: 200, text: "")
+            r.body = body
+            return r
         default:
-            let s = user.map { "session of \($0)" } ?? "no session"
-            return Response(status: 200, body: "\(name): request #\(requests) for \(path), \(s)\n")
+            break
+        }
+        // Everything else is session-aware.
+        let presented = cookie.flatMap { Self.cookieValue($0, name: "JSESSIONID") }
+        var session = presented.flatMap { store.load($0) }
+        var headers: [(String, String)] = []
+        var created = false
+        if session == nil {
+            let id = Self.newSessionID() + (route.map { ".\($0)" } ?? "")
+            session = Session(id: id, user: nil, visits: 0)
+            headers.append(("Set-Cookie", "JSESSIONID=\(id); Path=/; HttpOnly"))
+            created = true
+        }
+        var s = session!
+        switch path {
+        case "/login":
+            s.user = query["user"] ?? "guest"
+            s.visits += 1
+            store.save(s)
+            return Response(status: 200, headers: headers, text: "\(name): logged in as \(s.user!) (session \(s.id.prefix(8))…\(created ? " created here" : ""))\n")
+        case "/whoami":
+            if let user = s.user {
+                s.visits += 1
+                store.save(s)
+                return Response(status: 200, headers: headers, text: "\(name): you are \(user) (visit \(s.visits))\n")
+            }
+            store.save(s)
+            let why = presented == nil ? "no session" : "session unknown here: it lives on another server"
+            return Response(status: 401, headers: headers, text: "\(name): \(why)\n")
+        default:
+            s.visits += 1
+            store.save(s)
+            return Response(status: 200, headers: headers, text: "backend=\(name) session=\(s.id) visits=\(s.visits)\n")
         }
     }
 
@@ -65,12 +104,19 @@ final class DemoApp: @unchecked Sendable {
     }
 
     static func newSessionID() -> String {
-        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        return bytes.map { b in
-            let hex = Array("0123456789abcdef")
-            return String([hex[Int(b >> 4)], hex[Int(b & 15)]])
-        }.joined()
+        let hex = Array("0123456789ABCDEF")
+        return String((0..<32).map { _ in hex[Int.random(in: 0..<16)] })
     }
+
+    private func timespecFor(ms: Int) -> timespec {
+        timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
+    }
+}
+
+struct Session {
+    var id: String
+    var user: String?
+    var visits: Int
 }
 
 extension Substring {

@@ -12,11 +12,15 @@ struct DemoBackendCommand: ParsableCommand {
         commandName: "demo-backend",
         abstract: "A demo app server with sessions kept in its own memory.",
         discussion: """
-            Endpoints:
-              GET /            who answered, and the session it sees
-              GET /login?user=NAME   start a session (cookie DEMOSESSION)
-              GET /whoami      the session's user, or 401 without one
-              GET /health      200 ok (for health checks)
+            Endpoints (every response carries X-Backend: NAME):
+              GET /                  backend name, session id, visit counter (sets JSESSIONID)
+              GET /login?user=NAME   log in: the session remembers the user
+              GET /whoami            the session's user, or 401
+              GET /health            200 ok
+              GET /slow?ms=N         answer after N ms
+              GET /bytes?n=N         N bytes of body
+              POST /echo             the request body back
+            Sessions live in this process's memory, or in Redis with --store.
             """
     )
 
@@ -25,6 +29,12 @@ struct DemoBackendCommand: ParsableCommand {
 
     @Option(help: "Name this instance reports (e.g. app1).")
     var name: String = "app"
+
+    @Option(help: "jvmRoute: session ids end in .ROUTE (e.g. node1).")
+    var route: String?
+
+    @Option(help: "Keep sessions in Redis (redis://host:port) instead of memory.")
+    var store: String?
 
     func run() throws {
         let address: SocketAddress
@@ -38,8 +48,16 @@ struct DemoBackendCommand: ParsableCommand {
             throw ExitCode(1)
         }
         signal(SIGPIPE, SIG_IGN)
+        let sessions: SessionStore
+        if let store {
+            do { sessions = RedisStore(client: try RESPClient(url: store)) } catch {
+                throw ValidationError("--store: \(error)")
+            }
+        } else {
+            sessions = MemoryStore()
+        }
         let loop = EventLoop(index: 0)
-        let app = DemoApp(name: name)
+        let app = DemoApp(name: name, route: route, store: sessions)
         loop.execute { DemoListener(fd: fd, loop: loop, app: app).start() }
         dispatchMain()
     }

@@ -82,8 +82,8 @@ struct RunCommand: ParsableCommand {
         server.start()
         let ports = server.boundPorts.map(String.init).joined(separator: ",")
         FileHandleOutput.stderr("tether \(TetherCommand.version): listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
-        if config.routing.mode == .sticky {
-            FileHandleOutput.stderr("tether: note: sticky routing, health checks and the admin endpoint are read from the file but not active in this version; balancing round-robin")
+        if usesFile {
+            FileHandleOutput.stderr("tether: note: active health checks and the admin endpoint are read from the file but not active in this version (connection failures still fail over)")
         }
         let command = self
         let reload: (@Sendable () -> Void)? = usesFile ? { @Sendable in Self.reload(server, path: command.configPath, overrides: command) } : nil

@@ -1,0 +1,78 @@
+import EventLoop
+import HTTP1
+
+/// Which backend, failover when it refuses, and the affinity cookie.
+extension ProxySession {
+    /// Routes the parsed request (see `Router`); nil when no backend can take it.
+    func chooseBackend() -> Int? {
+        tried.removeAll(keepingCapacity: true)
+        issueCookie = false
+        keyHash = nil
+        let view = ctx.routerView
+        let decision = input.storage.withUnsafeBufferPointer { buf in ctx.router.route(buf, request, view) }
+        guard let d = decision else { return nil }
+        keyHash = d.keyHash
+        issueCookie = d.issueCookie
+        tried.append(d.backend)
+        switch d.reason {
+        case .newSession: ctx.stats[d.backend].newSessions += 1
+        case .route: ctx.stats[d.backend].routeHits += 1
+        case .affinityCookie, .appCookie:
+            if d.failedOver, let h = d.keyHash, let top = ctx.router.ring.top(h) {
+                ctx.stats[top].failoversAway += 1
+            } else {
+                ctx.stats[d.backend].stickyHits += 1
+            }
+        case .balanced: break
+        }
+        return d.backend
+    }
+
+    /// The connection to the chosen backend failed before anything was sent:
+    /// mark it, and send the same bytes to the next backend in the session's
+    /// order (at most `retries` more). Sticky sessions get a new cookie so
+    /// they stay on their new backend after the old one recovers.
+    func failOver(carrying bytes: [UInt8]?) -> Bool {
+        guard runtime === ctx.runtime, tried.count <= runtime.config.retries else { return false }
+        ctx.markConnectFailure(backendIndex)
+        let view = ctx.routerView
+        guard let next = ctx.router.failover(keyHash: keyHash, tried: tried, view) else { return false }
+        ctx.stats[backendIndex].failoversAway += 1
+        tried.append(next)
+        backendIndex = next
+        if runtime.config.routing.mode == .sticky { issueCookie = true }
+        attachBackend(fresh: true, carry: bytes)
+        return true
+    }
+
+    /// `Set-Cookie: NAME=KEY; attributes` when the response must (re)pin the session.
+    func renderAffinityCookie() {
+        extraFields.removeAll(keepingCapacity: true)
+        guard issueCookie, runtime === ctx.runtime, runtime.config.routing.mode == .sticky else { return }
+        ctx.router.mintKey(for: backendIndex, into: &sessionKey)
+        extraFields.append(static: "Set-Cookie: ")
+        extraFields.append(contentsOf: runtime.cookieName)
+        extraFields.append(0x3D)
+        extraFields.append(contentsOf: sessionKey)
+        extraFields.append(contentsOf: runtime.cookieAttributes)
+        extraFields.append(static: "\r\n")
+    }
+
+    /// Counts this request against backend `i`'s load on this loop.
+    func holdLoad(_ i: Int) {
+        releaseLoad()
+        guard runtime === ctx.runtime else { return }
+        loadHeld = i
+        ctx.inFlight[i] += 1
+        ctx.totalInFlight += 1
+    }
+
+    func releaseLoad() {
+        guard loadHeld >= 0 else { return }
+        if runtime === ctx.runtime && loadHeld < ctx.inFlight.count {
+            ctx.inFlight[loadHeld] -= 1
+            ctx.totalInFlight -= 1
+        }
+        loadHeld = -1
+    }
+}

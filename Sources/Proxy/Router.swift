@@ -1,0 +1,182 @@
+import Balancer
+import Config
+import HTTP1
+
+/// Decides which backend a request goes to, per the routing configuration.
+/// One per loop (it keeps round-robin state), rebuilt on reload. Pure apart
+/// from the random session keys it mints.
+///
+/// Sticky mode, in order:
+/// 1. an application cookie (`app_cookie`) whose value ends in `.route`
+///    naming a backend's `route` (Tomcat jvmRoute) goes to that backend;
+/// 2. Tether's affinity cookie: its value is a session key, hashed (SipHash
+///    with `hash_secret`) onto the rendezvous order; the first usable backend;
+/// 3. an application cookie without a route: hashed the same way, and the
+///    affinity cookie is issued alongside so the session keeps its backend;
+/// 4. no key: a new session. The strategy (round-robin or least-connections)
+///    picks among backends within the load bound, and the response carries a
+///    freshly minted key whose top rendezvous choice is that backend.
+/// Every replica with the same configuration makes the same choices for
+/// steps 1–3 with no shared state: the hash and the minted keys agree.
+struct Router {
+    let ring: RendezvousHash
+    let bound: BoundedLoad
+    let mode: RoutingConfig.Mode
+    let strategy: RoutingConfig.Strategy
+    let cookieName: [UInt8]
+    let appCookieName: [UInt8]?
+    /// `route` of each backend as bytes (nil: none).
+    let routes: [[UInt8]?]
+    let weights: [Int]
+    private var roundRobin: SmoothRoundRobin
+    private var leastConn: LeastConnections
+
+    init(runtime: ProxyRuntime, loopIndex: Int) {
+        let config = runtime.config
+        let backends = config.backends.map { Backend(name: $0.name, weight: $0.weight) }
+        let secret = config.routing.hashSecret ?? "tether-balanced-mode"
+        ring = RendezvousHash(hasher: SipHash24(secret: Array(secret.utf8)), backends: backends)
+        bound = BoundedLoad(epsilon: config.routing.boundedLoad)
+        mode = config.routing.mode
+        strategy = config.routing.strategy
+        cookieName = Array(config.routing.cookie.name.utf8)
+        appCookieName = config.routing.appCookie.map { Array($0.utf8) }
+        routes = config.backends.map { $0.route.map { Array($0.utf8) } }
+        weights = config.backends.map(\.weight)
+        roundRobin = SmoothRoundRobin(weights: weights, offset: loopIndex)
+        leastConn = LeastConnections(offset: loopIndex)
+    }
+
+    enum Reason {
+        case newSession
+        case route
+        case affinityCookie
+        case appCookie
+        case balanced
+    }
+
+    struct Decision {
+        var backend: Int
+        /// The session key's hash (failover order); nil when there is no key.
+        var keyHash: UInt64?
+        /// Issue a new affinity cookie on the response.
+        var issueCookie: Bool
+        var reason: Reason
+        /// The session's top choice was not usable (down, maintenance).
+        var failedOver: Bool
+    }
+
+    /// What the router needs to know about backends, on this loop: arrays
+    /// the loop keeps up to date (no closures, so nothing is allocated per request).
+    struct View {
+        /// Takes requests of existing sessions (up or draining).
+        var existingOK: [Bool]
+        /// Takes new sessions (up).
+        var newOK: [Bool]
+        /// Requests in flight from this loop.
+        var load: [Int]
+        var totalLoad: Int
+
+        func usableForExisting(_ i: Int) -> Bool { existingOK[i] }
+        func usableForNew(_ i: Int) -> Bool { newOK[i] }
+    }
+
+    mutating func route(_ buf: UnsafeBufferPointer<UInt8>, _ head: RequestHead, _ view: View) -> Decision? {
+        guard mode == .sticky else {
+            return pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: false, reason: .balanced, failedOver: false) }
+        }
+        var appValue: Range<Int>? = nil
+        if let appName = appCookieName, let value = CookieScanner.find(buf, head: head, name: appName) {
+            appValue = value
+            if let target = routeSuffix(buf, value), view.usableForExisting(target) {
+                return Decision(backend: target, keyHash: hash(buf, value), issueCookie: false, reason: .route, failedOver: false)
+            }
+        }
+        if let value = CookieScanner.find(buf, head: head, name: cookieName), !value.isEmpty {
+            return existing(hash(buf, value), view, reason: .affinityCookie, alwaysIssue: false)
+        }
+        if let value = appValue {
+            return existing(hash(buf, value), view, reason: .appCookie, alwaysIssue: true)
+        }
+        return pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: true, reason: .newSession, failedOver: false) }
+    }
+
+    private func existing(_ h: UInt64, _ view: View, reason: Reason, alwaysIssue: Bool) -> Decision? {
+        guard let target = ring.first(h, where: { view.existingOK[$0] }) else { return nil }
+        let failedOver = target != ring.top(h)
+        return Decision(backend: target, keyHash: h, issueCookie: alwaysIssue || failedOver, reason: reason, failedOver: failedOver)
+    }
+
+    /// A backend for a new session (or any request when balanced): the
+    /// strategy's pick among backends within the load bound.
+    mutating func pickNew(_ view: View, excluding tried: [Int] = []) -> Int? {
+        let n = weights.count
+        var eligibleCount = 0
+        for i in 0..<n where view.usableForNew(i) { eligibleCount += 1 }
+        let total = view.totalLoad
+        let bound = self.bound
+        let eligible: (Int) -> Bool = { i in
+            view.usableForNew(i) && !tried.contains(i)
+                && bound.allows(load: view.load[i], totalLoad: total, backends: max(1, eligibleCount))
+        }
+        if let pick = strategyPick(view, eligible) { return pick }
+        // Everyone is over the bound (it cannot hold for all): ignore it.
+        return strategyPick(view) { view.usableForNew($0) && !tried.contains($0) }
+    }
+
+    private mutating func strategyPick(_ view: View, _ eligible: (Int) -> Bool) -> Int? {
+        switch strategy {
+        case .roundRobin:
+            return roundRobin.next(eligible: eligible)
+        case .leastConn:
+            let weights = self.weights
+            return leastConn.next(count: weights.count, load: { view.load[$0] }, weight: { weights[$0] }, eligible: eligible)
+        }
+    }
+
+    /// After a failed connection: the next backend for this request.
+    mutating func failover(keyHash: UInt64?, tried: [Int], _ view: View) -> Int? {
+        if let h = keyHash {
+            return ring.first(h) { view.usableForExisting($0) && !tried.contains($0) }
+        }
+        return pickNew(view, excluding: tried)
+    }
+
+    /// A new random session key (32 hex digits) whose top rendezvous choice
+    /// over *all* backends is `target`, so it keeps leading there after a
+    /// backend that was down comes back.
+    func mintKey(for target: Int, into key: inout [UInt8]) {
+        var rng = SystemRandomNumberGenerator()
+        let hex: StaticString = "0123456789abcdef"
+        for _ in 0..<10_000 {
+            key.removeAll(keepingCapacity: true)
+            for _ in 0..<2 {
+                let r = rng.next()
+                for k in 0..<8 {
+                    let b = UInt8(truncatingIfNeeded: r >> (8 * UInt64(k)))
+                    key.append(hex.utf8Start[Int(b >> 4)])
+                    key.append(hex.utf8Start[Int(b & 15)])
+                }
+            }
+            let h = key.withUnsafeBufferPointer { ring.keyHash($0) }
+            if ring.top(h) == target { return }
+        }
+    }
+
+    private func hash(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64 {
+        ring.keyHash(UnsafeBufferPointer(rebasing: buf[r]))
+    }
+
+    /// The backend named by a `.route` suffix, if any.
+    private func routeSuffix(_ buf: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Int? {
+        var dot = value.upperBound - 1
+        while dot >= value.lowerBound && buf[dot] != 0x2E { dot -= 1 }
+        guard dot >= value.lowerBound else { return nil }
+        let suffix = (dot + 1)..<value.upperBound
+        for (i, r) in routes.enumerated() {
+            guard let r, r.count == suffix.count else { continue }
+            if r.withUnsafeBufferPointer({ rb in suffix.indices.allSatisfy { buf[$0] == rb[$0 - suffix.lowerBound] } }) { return i }
+        }
+        return nil
+    }
+}

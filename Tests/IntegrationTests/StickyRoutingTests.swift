@@ -1,0 +1,157 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Sticky routing through a real tether in front of real demo-backends.
+@Suite(.serialized) struct StickyRoutingTests {
+    static let secret = "integration-secret-0123456789"
+
+    static func config(port: Int, backends: [DemoBackendProcess], extra: String = "") -> String {
+        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\naccess_log off\nworkers 2\nhash_secret \"\(secret)\"\n" + extra
+        for b in backends {
+            text += "backend \(b.name) \(b.address)" + (b.route.map { " route=\($0)" } ?? "") + "\n"
+        }
+        return text
+    }
+
+    /// Three demo backends and a tether in front of them.
+    struct Setup {
+        let backends: [DemoBackendProcess]
+        let tether: TetherProcess
+        let port: Int
+        let file: TempFile
+    }
+
+    static func setup(routes: Bool = true, extra: String = "") throws -> Setup {
+        let backends = try (1...3).map { try DemoBackendProcess(name: "app\($0)", route: routes ? "node\($0)" : nil) }
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "sticky.conf")
+        try config(port: port, backends: backends, extra: extra).write(toFile: file.path, atomically: true, encoding: .utf8)
+        return Setup(backends: backends, tether: try TetherProcess(configFile: file.path), port: port, file: file)
+    }
+
+    static func backendName(_ body: String) -> String? {
+        body.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("backend=") }.map { String($0.dropFirst(8)) }
+    }
+
+    static func visits(_ body: String) -> Int? {
+        body.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("visits=") }.flatMap { Int($0.dropFirst(7).trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    @Test func oneClientStaysOnOneBackend() throws {
+        let s = try Self.setup()
+        let jar = TempFile(emptyNamed: "jar")
+        var seen: Set<String> = []
+        var last = 0
+        for _ in 0..<20 {
+            let r = try Curl.run(["-b", jar.path, "-c", jar.path, "http://127.0.0.1:\(s.port)/"])
+            seen.insert(Self.backendName(r.stdout) ?? "?")
+            last = Self.visits(r.stdout) ?? -1
+        }
+        #expect(seen.count == 1, "one client went to \(seen)")
+        #expect(last == 20)
+    }
+
+    @Test func sixtyClientsSpreadWithinTheBound() throws {
+        let s = try Self.setup()
+        var counts: [String: Int] = [:]
+        for _ in 0..<60 {
+            let client = try RawClient(port: s.port)
+            client.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let r = client.readToEnd()
+            #expect(setCookie(r, "TETHER") != nil, "new session without an affinity cookie")
+            counts[header(r, "X-Backend") ?? "?", default: 0] += 1
+        }
+        #expect(counts.count == 3, "\(counts)")
+        #expect(counts.values.allSatisfy { $0 <= 25 }, "\(counts) exceeds ceil(1.25 x 20)")
+    }
+
+    @Test func jvmRouteCookieLandsOnItsRoute() throws {
+        let s = try Self.setup(extra: "app_cookie JSESSIONID\n")
+        for n in 1...3 {
+            let client = try RawClient(port: s.port)
+            for _ in 0..<3 {
+                client.send("GET / HTTP/1.1\r\nHost: t\r\nCookie: JSESSIONID=8A3F00C0FFEE.node\(n)\r\n\r\n")
+                let r = client.readResponses(1).first ?? ""
+                #expect(header(r, "X-Backend") == "app\(n)")
+            }
+        }
+    }
+
+    /// Keyed on JSESSIONID without a route: the first response also carries
+    /// Tether's affinity cookie, which keeps the new session where it was created.
+    @Test func appCookieWithoutRouteIsPinnedByTheAffinityCookie() throws {
+        let s = try Self.setup(routes: false, extra: "app_cookie JSESSIONID\n")
+        let jar = TempFile(emptyNamed: "jar")
+        let first = try Curl.run(["-D", "-", "-b", jar.path, "-c", jar.path, "http://127.0.0.1:\(s.port)/"])
+        #expect(setCookie(first.stdout, "JSESSIONID") != nil)
+        #expect(setCookie(first.stdout, "TETHER") != nil)
+        var last = 0
+        var seen: Set<String> = []
+        for _ in 0..<9 {
+            let r = try Curl.run(["-b", jar.path, "-c", jar.path, "http://127.0.0.1:\(s.port)/"])
+            seen.insert(Self.backendName(r.stdout) ?? "?")
+            last = Self.visits(r.stdout) ?? -1
+        }
+        #expect(seen == [Self.backendName(first.stdout) ?? ""])
+        #expect(last == 10)
+    }
+
+    @Test func failoverRecreatesTheSessionAndItStays() throws {
+        let s = try Self.setup()
+        let jar = TempFile(emptyNamed: "jar")
+        let url = "http://127.0.0.1:\(s.port)/"
+        var r = try Curl.run(["-b", jar.path, "-c", jar.path, url])
+        r = try Curl.run(["-b", jar.path, "-c", jar.path, url])
+        let home = try #require(Self.backendName(r.stdout))
+        #expect(Self.visits(r.stdout) == 2)
+        let dead = try #require(s.backends.first { $0.name == home })
+        dead.kill()
+
+        let after = try Curl.run(["-D", "-", "-b", jar.path, "-c", jar.path, url])
+        #expect(after.stdout.hasPrefix("HTTP/1.1 200"))
+        let newHome = try #require(Self.backendName(after.stdout))
+        #expect(newHome != home)
+        #expect(Self.visits(after.stdout) == 1, "the session is re-created on the new backend")
+        #expect(setCookie(after.stdout, "TETHER") != nil, "a new affinity cookie pins the new home")
+
+        try dead.start()
+        // Wait until the old backend takes new sessions again (its passive
+        // mark expires after the health_check interval)...
+        var back = false
+        let deadline = Date().addingTimeInterval(10)
+        while !back && Date() < deadline {
+            let probe = try RawClient(port: s.port)
+            probe.send("GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            back = header(probe.readToEnd(), "X-Backend") == home
+            if !back { usleep(50_000) }
+        }
+        #expect(back, "\(home) never took traffic again")
+        // ...and check that this session still stays on its new home.
+        for expected in 2...4 {
+            let again = try Curl.run(["-b", jar.path, "-c", jar.path, url])
+            #expect(Self.backendName(again.stdout) == newHome)
+            #expect(Self.visits(again.stdout) == expected)
+        }
+    }
+
+    @Test func twoTethersWithOneConfigRouteKeysIdentically() throws {
+        let backends = try (1...3).map { try DemoBackendProcess(name: "app\($0)") }
+        var answers: [[String]] = []
+        for _ in 0..<2 {
+            let port = try TestBackend.unusedPort()
+            let file = TempFile(emptyNamed: "twin.conf")
+            try Self.config(port: port, backends: backends).write(toFile: file.path, atomically: true, encoding: .utf8)
+            let tether = try TetherProcess(configFile: file.path)
+            let client = try RawClient(port: tether.port)
+            var names: [String] = []
+            for k in 0..<1000 {
+                client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: TETHER=key-\(k)-\(k * 7919)\r\n\r\n")
+                names.append(header(client.readResponses(1).first ?? "", "X-Backend") ?? "?")
+            }
+            answers.append(names)
+        }
+        #expect(answers[0] == answers[1])
+        #expect(Set(answers[0]) == ["app1", "app2", "app3"])
+    }
+}
