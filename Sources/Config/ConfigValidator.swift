@@ -57,6 +57,9 @@ enum ConfigValidator {
                 fail(routingLoc, "routing sticky with a session_store: sessions in a shared store need no pinning; use \"routing balanced\"")
             }
             c.routing.mode = .balanced
+            if c.routing.store.onDown == .sticky && c.routing.hashSecret == nil {
+                fail(locations.firstOf["session_store"], "session_store on_down=sticky pins sessions while the store is down: it needs a hash_secret (e.g. hash_secret \"\(randomSecret())\")")
+            }
         }
         if c.routing.mode == .sticky {
             if let secret = c.routing.hashSecret {

@@ -150,8 +150,19 @@ enum Directives {
         ) { c, v in c.routing.boundedLoad = v.argument(0)?.double ?? c.routing.boundedLoad },
         DirectiveSpec(
             name: "session_store", arguments: [.init(name: "url", kind: .redisURL)],
+            options: [
+                .init(key: "interval", kind: .duration, defaultText: "2s", summary: "time between PINGs of the store"),
+                .init(key: "timeout", kind: .duration, defaultText: "1s", summary: "a PING slower than this marks the store down"),
+                .init(key: "on_down", kind: .word(StoreCheckConfig.OnDown.allCases.map(\.rawValue)), defaultText: "balance",
+                      summary: "while the store is down: keep balancing and report it, or pin sessions (`sticky`, needs hash_secret)"),
+            ],
             defaultText: "none", summary: "Sessions live in this store (`redis://host:port`): routing is balanced and the store's health is watched."
-        ) { c, v in c.routing.sessionStore = v.argument(0)?.text },
+        ) { c, v in
+            c.routing.sessionStore = v.argument(0)?.text
+            if let d = v.options["interval"]?.duration { c.routing.store.interval = d }
+            if let d = v.options["timeout"]?.duration { c.routing.store.timeout = d }
+            if let w = v.options["on_down"]?.text { c.routing.store.onDown = .init(rawValue: w) ?? .balance }
+        },
         DirectiveSpec(
             name: "slowstart", arguments: [.init(name: "duration", kind: .duration)],
             defaultText: "off", summary: "A backend that comes back up ramps its share of new sessions over this time."

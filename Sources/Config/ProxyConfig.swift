@@ -106,6 +106,24 @@ public struct RoutingConfig: Sendable, Equatable {
     public var boundedLoad: Double = 0.25
     /// `redis://host:port` when sessions live in a shared store.
     public var sessionStore: String? = nil
+    public var store = StoreCheckConfig()
+
+    public init() {}
+}
+
+/// How Tether watches the shared session store, and what it does when the
+/// store is down.
+public struct StoreCheckConfig: Sendable, Equatable {
+    public enum OnDown: String, Sendable, Equatable, CaseIterable {
+        /// Keep balancing (sessions may be lost while the store is down) and report it.
+        case balance
+        /// Pin sessions (needs hash_secret) until the store is back.
+        case sticky
+    }
+
+    public var interval: Duration = .seconds(2)
+    public var timeout: Duration = .seconds(1)
+    public var onDown: OnDown = .balance
 
     public init() {}
 }

@@ -20,6 +20,8 @@ final class LoopContext: @unchecked Sendable {
     /// traffic from this loop until then (health checks refine this).
     var downUntil: [UInt64]
     var stats: [BackendLoopStats]
+    /// Last known state of the session store (nil: none configured or not checked yet).
+    var storeUp: Bool? = nil
     var sessions: [ObjectIdentifier: ProxySession] = [:]
     var log = AccessLogBuffer()
     /// Set by a graceful stop: finish what is in flight, take nothing new.
@@ -47,6 +49,11 @@ final class LoopContext: @unchecked Sendable {
             self.flushLog()
             self.expirePassiveMarks()
         }
+    }
+
+    func storeStateChanged(up: Bool?) {
+        storeUp = up
+        router.storeStateChanged(up: up ?? true)
     }
 
     var routerView: Router.View {
@@ -89,6 +96,7 @@ final class LoopContext: @unchecked Sendable {
         pools = newPools
         runtime = new
         router = Router(runtime: new, loopIndex: loop.index)
+        if let up = storeUp { router.storeStateChanged(up: up) }
         let n = new.backends.count
         inFlight = Array(repeating: 0, count: n)
         totalInFlight = 0

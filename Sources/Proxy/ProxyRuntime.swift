@@ -35,6 +35,8 @@ final class ProxyRuntime: Sendable {
     /// `; Path=/; HttpOnly; SameSite=Lax…` for the affinity cookie, rendered once.
     let cookieAttributes: [UInt8]
     let cookieName: [UInt8]
+    /// The session store's address, resolved with the rest.
+    let storeAddress: SocketAddress?
 
     /// Past this many unsent bytes toward one side, Tether stops reading from the other.
     let highWater = 256 * 1024
@@ -49,6 +51,11 @@ final class ProxyRuntime: Sendable {
             targets.append(BackendTarget(index: i, generation: generation, name: b.name, address: address, label: Array(b.name.utf8), hostBytes: Array(b.address.utf8)))
         }
         self.backends = targets
+        if let url = config.routing.sessionStore {
+            storeAddress = try SocketAddress(parsing: String(url.dropFirst("redis://".count)))
+        } else {
+            storeAddress = nil
+        }
         self.accessLog = try AccessLogWriter(config.accessLog)
         let t = config.timeouts
         headerTimeout = t.header.nanoseconds

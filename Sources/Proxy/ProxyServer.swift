@@ -17,6 +17,10 @@ public final class ProxyServer: @unchecked Sendable {
     private var listeners: [Listener] = []
     private var runtime: ProxyRuntime
     private let reloadState = Mutex(ReloadStats())
+    private let storeState = Mutex(StoreStatus())
+    /// Operational events (store up/down...); the executable writes them to stderr.
+    let log: @Sendable (String) -> Void
+    private var pinger: StorePinger?
 
     struct Listener {
         var address: String
@@ -35,6 +39,17 @@ public final class ProxyServer: @unchecked Sendable {
 
     public var reloadStats: ReloadStats { reloadState.withLock { $0 } }
 
+    /// The shared session store as last checked.
+    public struct StoreStatus: Sendable {
+        public var url: String? = nil
+        /// nil until the first check finished.
+        public var up: Bool? = nil
+        public var lastError: String? = nil
+        public var changes = 0
+    }
+
+    public var storeStatus: StoreStatus { storeState.withLock { $0 } }
+
     public enum StartError: Error, CustomStringConvertible {
         case badAddress(String)
         case socket(Socket.Error)
@@ -49,7 +64,8 @@ public final class ProxyServer: @unchecked Sendable {
         }
     }
 
-    public init(config: ProxyConfig) throws(StartError) {
+    public init(config: ProxyConfig, log: @escaping @Sendable (String) -> Void = { _ in }) throws(StartError) {
+        self.log = log
         let runtime = try Self.makeRuntime(config, generation: 1)
         self.runtime = runtime
         group = EventLoopGroup(count: config.workers)
@@ -108,7 +124,39 @@ public final class ProxyServer: @unchecked Sendable {
     public func start() {
         control.sync {
             for l in listeners { for a in l.acceptors { a.ctx.loop.execute { a.start() } } }
+            startStorePinger(runtime)
         }
+    }
+
+    /// Watches `runtime`'s session store (if any) from loop 0. Runs on `control`.
+    private func startStorePinger(_ runtime: ProxyRuntime) {
+        if let old = pinger {
+            old.loop.execute { old.stop() }
+            pinger = nil
+        }
+        let routing = runtime.config.routing
+        storeState.withLock { $0 = StoreStatus(url: routing.sessionStore) }
+        guard let url = routing.sessionStore, let address = runtime.storeAddress else {
+            for ctx in contexts { ctx.loop.execute { ctx.storeStateChanged(up: nil) } }
+            return
+        }
+        let loop = contexts[0].loop
+        let contexts = self.contexts
+        let p = StorePinger(
+            url: url, address: address, loop: loop, interval: routing.store.interval.nanoseconds,
+            timeout: routing.store.timeout.nanoseconds
+        ) { [weak self] up, error in
+            guard let self else { return }
+            self.storeState.withLock {
+                $0.up = up
+                $0.lastError = error
+                $0.changes += 1
+            }
+            self.log(up ? "session store \(url) is up" : "session store \(url) is down: \(error ?? "")")
+            for ctx in contexts { ctx.loop.execute { ctx.storeStateChanged(up: up) } }
+        }
+        pinger = p
+        loop.execute { p.start() }
     }
 
     /// Applies a new configuration: new listeners are opened (a bind error
@@ -145,8 +193,11 @@ public final class ProxyServer: @unchecked Sendable {
         let newListeners = try openListeners(config.listeners.map(\.address), keeping: listeners)
         let removed = listeners.filter { old in !newListeners.contains { $0.fd == old.fd } }
         let added = newListeners.filter { new in !listeners.contains { $0.fd == new.fd } }
+        let storeChanged = newRuntime.config.routing.sessionStore != runtime.config.routing.sessionStore
+            || newRuntime.config.routing.store != runtime.config.routing.store
         runtime = newRuntime
         listeners = newListeners
+        if storeChanged { startStorePinger(newRuntime) }
         limit.maximum = config.maxConnections
         let done = DispatchGroup()
         for (i, ctx) in contexts.enumerated() {
@@ -184,6 +235,7 @@ public final class ProxyServer: @unchecked Sendable {
                 }
             }
             let all = listeners
+            if let p = pinger { p.loop.execute { p.stop() } }
             for (i, ctx) in contexts.enumerated() {
                 let acceptorsHere = all.map { $0.acceptors[i] }
                 ctx.loop.execute {

@@ -40,7 +40,7 @@ extension ProxySession {
         ctx.stats[backendIndex].failoversAway += 1
         tried.append(next)
         backendIndex = next
-        if runtime.config.routing.mode == .sticky { issueCookie = true }
+        if ctx.router.mode == .sticky { issueCookie = true }
         attachBackend(fresh: true, carry: bytes)
         return true
     }
@@ -48,7 +48,7 @@ extension ProxySession {
     /// `Set-Cookie: NAME=KEY; attributes` when the response must (re)pin the session.
     func renderAffinityCookie() {
         extraFields.removeAll(keepingCapacity: true)
-        guard issueCookie, runtime === ctx.runtime, runtime.config.routing.mode == .sticky else { return }
+        guard issueCookie, runtime === ctx.runtime, ctx.router.mode == .sticky else { return }
         ctx.router.mintKey(for: backendIndex, into: &sessionKey)
         extraFields.append(static: "Set-Cookie: ")
         extraFields.append(contentsOf: runtime.cookieName)

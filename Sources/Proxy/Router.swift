@@ -21,7 +21,11 @@ import HTTP1
 struct Router {
     let ring: RendezvousHash
     let bound: BoundedLoad
-    let mode: RoutingConfig.Mode
+    var mode: RoutingConfig.Mode
+    /// The mode from the configuration; `mode` may differ while the session
+    /// store is down and `on_down=sticky` (see `storeStateChanged`).
+    let configuredMode: RoutingConfig.Mode
+    let stickyWhenStoreDown: Bool
     let strategy: RoutingConfig.Strategy
     let cookieName: [UInt8]
     let appCookieName: [UInt8]?
@@ -38,6 +42,8 @@ struct Router {
         ring = RendezvousHash(hasher: SipHash24(secret: Array(secret.utf8)), backends: backends)
         bound = BoundedLoad(epsilon: config.routing.boundedLoad)
         mode = config.routing.mode
+        configuredMode = config.routing.mode
+        stickyWhenStoreDown = config.routing.store.onDown == .sticky && config.routing.hashSecret != nil
         strategy = config.routing.strategy
         cookieName = Array(config.routing.cookie.name.utf8)
         appCookieName = config.routing.appCookie.map { Array($0.utf8) }
@@ -45,6 +51,11 @@ struct Router {
         weights = config.backends.map(\.weight)
         roundRobin = SmoothRoundRobin(weights: weights, offset: loopIndex)
         leastConn = LeastConnections(offset: loopIndex)
+    }
+
+    /// The session store went up or down.
+    mutating func storeStateChanged(up: Bool) {
+        mode = (!up && stickyWhenStoreDown) ? .sticky : configuredMode
     }
 
     enum Reason {

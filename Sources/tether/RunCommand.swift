@@ -74,7 +74,7 @@ struct RunCommand: ParsableCommand {
         try applyOverrides(&config)
         let server: ProxyServer
         do {
-            server = try ProxyServer(config: config)
+            server = try ProxyServer(config: config) { FileHandleOutput.stderr("tether: \($0)") }
         } catch {
             FileHandleOutput.stderr("tether: \(error)")
             throw ExitCode(1)

@@ -62,14 +62,21 @@ final class TetherProcess: @unchecked Sendable {
 
     var stderr: String { lock.withLock { stderrText } }
 
-    /// Waits (without polling) until tether has written `text` to stderr.
+    /// Waits (without polling) until tether has written `text` to stderr
+    /// (after the last occurrence of `after`, when given).
     @discardableResult
-    func waitForStderr(containing text: String, timeout: TimeInterval = 20) -> Bool {
+    func waitForStderr(containing text: String, after: String? = nil, timeout: TimeInterval = 20) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
+        func seen() -> Bool {
+            let all = stderr
+            guard let after else { return all.contains(text) }
+            guard let mark = all.range(of: after, options: .backwards) else { return false }
+            return all[mark.upperBound...].contains(text)
+        }
         output.lock()
         defer { output.unlock() }
-        while !stderr.contains(text) {
-            if !output.wait(until: deadline) { return stderr.contains(text) }
+        while !seen() {
+            if !output.wait(until: deadline) { return seen() }
         }
         return true
     }

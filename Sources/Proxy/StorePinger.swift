@@ -1,0 +1,146 @@
+import EventLoop
+import Glibc
+import RESP
+
+/// Watches the shared session store: every `interval`, a fresh non-blocking
+/// connection sends `PING` and must read `+PONG` within `timeout`. Runs on
+/// one event loop with the same socket code as the data path; state changes
+/// are handed to `onChange` (which tells every loop and the log). Loop-bound:
+/// only touched on `loop`, hence `@unchecked Sendable`.
+final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
+    enum Phase {
+        case waiting
+        case connecting
+        case awaitingPong
+        case stopped
+    }
+
+    let url: String
+    let address: SocketAddress
+    unowned(unsafe) let loop: EventLoop
+    let interval: UInt64
+    let timeout: UInt64
+    let onChange: (_ up: Bool, _ error: String?) -> Void
+    private(set) var up: Bool? = nil
+    private var phase: Phase = .waiting
+    private var fd: Int32 = -1
+    private var reply: [UInt8] = []
+
+    var deadline: UInt64 = 0
+    var scheduledDeadline: UInt64 = 0
+
+    init(url: String, address: SocketAddress, loop: EventLoop, interval: UInt64, timeout: UInt64,
+         onChange: @escaping (_ up: Bool, _ error: String?) -> Void) {
+        self.url = url
+        self.address = address
+        self.loop = loop
+        self.interval = interval
+        self.timeout = timeout
+        self.onChange = onChange
+    }
+
+    func start() {
+        check()
+    }
+
+    func stop() {
+        closeSocket()
+        phase = .stopped
+        deadline = 0
+    }
+
+    private func check() {
+        guard phase != .stopped else { return }
+        reply.removeAll(keepingCapacity: true)
+        deadline = loop.now + timeout
+        loop.schedule(self)
+        switch Socket.connect(address) {
+        case .failed(let e):
+            finish(up: false, error: "connect: \(String(cString: strerror(e)))")
+        case .connected(let s):
+            fd = s
+            _ = loop.register(fd, events: EventLoop.readable, handler: self)
+            sendPing()
+        case .inProgress(let s):
+            fd = s
+            phase = .connecting
+            _ = loop.register(fd, events: EventLoop.writable, handler: self)
+        }
+    }
+
+    private func sendPing() {
+        let ping = RESP.encode(["PING"])
+        let n = ping.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard n == ping.count else {
+            finish(up: false, error: "write: \(String(cString: strerror(errno)))")
+            return
+        }
+        phase = .awaitingPong
+        loop.modify(fd, events: EventLoop.readable)
+    }
+
+    func handleEvent(_ events: UInt32) {
+        switch phase {
+        case .connecting:
+            let err = Socket.pendingError(fd)
+            if err != 0 {
+                finish(up: false, error: "connect: \(String(cString: strerror(err)))")
+            } else {
+                sendPing()
+            }
+        case .awaitingPong:
+            var buf = [UInt8](repeating: 0, count: 512)
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                if n < 0 && errno == EAGAIN { return }
+                finish(up: false, error: "connection closed before PONG")
+                return
+            }
+            reply += buf[0..<n]
+            let parsed: (RESPValue, Int)?
+            do { parsed = try RESP.parse(reply[...]) } catch {
+                finish(up: false, error: "malformed reply")
+                return
+            }
+            guard let (value, _) = parsed else { return }  // need more
+            if value == .simple("PONG") {
+                finish(up: true, error: nil)
+            } else {
+                finish(up: false, error: "unexpected reply \(value)")
+            }
+        default:
+            return
+        }
+    }
+
+    func deadlineExpired(now: UInt64) {
+        switch phase {
+        case .waiting:
+            check()
+        case .connecting, .awaitingPong:
+            finish(up: false, error: "no PONG within \(timeout / 1_000_000) ms")
+        case .stopped:
+            return
+        }
+    }
+
+    private func finish(up isUp: Bool, error: String?) {
+        closeSocket()
+        guard phase != .stopped else { return }
+        phase = .waiting
+        deadline = loop.now + interval
+        loop.schedule(self)
+        if up != isUp {
+            up = isUp
+            onChange(isUp, error)
+        }
+    }
+
+    private func closeSocket() {
+        if fd >= 0 {
+            loop.deregister(fd)
+            close(fd)
+            fd = -1
+        }
+    }
+}
