@@ -214,6 +214,8 @@ enum Directives {
             .init(key: "route", kind: .string, defaultText: "none", summary: "Tomcat `jvmRoute` of this backend"),
             .init(key: "backup", kind: .flag, defaultText: "off", summary: "takes traffic only while no primary is up"),
             .init(key: "max_conns", kind: .integer(0...1_000_000), defaultText: "0 (no limit)", summary: "concurrent requests to this backend"),
+            .init(key: "drain", kind: .flag, defaultText: "off", summary: "start draining: no new sessions, existing ones stay"),
+            .init(key: "maintenance", kind: .flag, defaultText: "off", summary: "start in maintenance: nothing is routed to it"),
             .init(key: "check", kind: .flag, defaultText: "on", summary: "active health checks for this backend"),
             .init(key: "check_path", kind: .string, defaultText: "health_check path", summary: "override of the check path"),
             .init(key: "check_interval", kind: .duration, defaultText: "health_check interval", summary: "override of the interval"),
@@ -228,6 +230,8 @@ enum Directives {
         b.route = v.options["route"]?.text
         b.backup = v.options["backup"]?.bool ?? false
         b.maxConnections = v.options["max_conns"]?.int ?? 0
+        if v.options["drain"]?.bool == true { b.adminState = .draining }
+        if v.options["maintenance"]?.bool == true { b.adminState = .maintenance }
         b.health.enabled = v.options["check"]?.bool
         b.health.path = v.options["check_path"]?.text
         b.health.interval = v.options["check_interval"]?.duration

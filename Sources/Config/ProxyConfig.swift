@@ -68,6 +68,8 @@ public struct BackendConfig: Sendable, Equatable {
     public var route: String? = nil
     /// Takes traffic only while no primary backend is up.
     public var backup = false
+    /// Operator state at start (the admin endpoint changes it at run time).
+    public var adminState: AdminState = .active
     /// Concurrent requests allowed to this backend; 0 = no limit.
     public var maxConnections: Int = 0
     /// Per-backend health-check overrides of the global `health_check`.
@@ -78,6 +80,16 @@ public struct BackendConfig: Sendable, Equatable {
         self.address = address
         self.weight = weight
     }
+}
+
+/// What the operator wants of a backend, apart from its health.
+public enum AdminState: String, Sendable, Equatable, CaseIterable {
+    /// Takes new and existing sessions (when healthy).
+    case active
+    /// No new sessions; sessions already on it keep going there.
+    case draining
+    /// Nothing is routed to it.
+    case maintenance
 }
 
 /// How requests find their backend.

@@ -1,9 +1,10 @@
 import Balancer
+import Config
 import EventLoop
 
-/// Everything one event loop owns: its backend pools, its balancer state, its
-/// sessions and its pending log lines. Touched only on that loop's queue, so
-/// none of it needs a lock.
+/// Everything one event loop owns: its backend pools, its router, its view of
+/// backend health, its sessions and its pending log lines. Touched only on
+/// that loop's queue, so none of it needs a lock (hence `@unchecked Sendable`).
 final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
     /// The current configuration snapshot; replaced on reload. Sessions take
@@ -11,14 +12,21 @@ final class LoopContext: @unchecked Sendable {
     private(set) var runtime: ProxyRuntime
     var pools: [BackendPool]
     var router: Router
-    /// Per backend of the current runtime, on this loop.
+    /// Per backend of the current runtime, on this loop:
     var inFlight: [Int]
     var totalInFlight = 0
+    /// Health as the monitors last said (or as passive failures here decided).
+    var healthUp: [Bool]
+    /// When each backend last came up (monotonic), for slow start.
+    var upSince: [UInt64]
+    var adminStates: [AdminState]
+    /// Data-path failures in a row, per backend, on this loop.
+    var passiveFailures: [Int]
+    /// Derived from the above by `refreshEligibility`.
     var existingOK: [Bool]
     var newOK: [Bool]
-    /// Passive failure marks: a backend that refused a connection takes no
-    /// traffic from this loop until then (health checks refine this).
-    var downUntil: [UInt64]
+    /// Share of new sessions a backend in slow start may take (1 = all).
+    var ramp: [Double]
     var stats: [BackendLoopStats]
     /// Last known state of the session store (nil: none configured or not checked yet).
     var storeUp: Bool? = nil
@@ -27,9 +35,7 @@ final class LoopContext: @unchecked Sendable {
     /// Set by a graceful stop: finish what is in flight, take nothing new.
     var draining = false
     var onDrained: (() -> Void)?
-    /// Counters for tests and, later, the admin endpoint.
     var backendConnectionsOpened = 0
-
     /// The global connection cap: a session gives its slot back when it closes.
     let connectionLimit: ConnectionLimit
 
@@ -41,39 +47,85 @@ final class LoopContext: @unchecked Sendable {
         self.router = Router(runtime: runtime, loopIndex: loop.index)
         let n = runtime.backends.count
         inFlight = Array(repeating: 0, count: n)
+        healthUp = Array(repeating: true, count: n)
+        upSince = Array(repeating: 0, count: n)
+        adminStates = runtime.config.backends.map(\.adminState)
+        passiveFailures = Array(repeating: 0, count: n)
         existingOK = Array(repeating: true, count: n)
         newOK = Array(repeating: true, count: n)
-        downUntil = Array(repeating: 0, count: n)
+        ramp = Array(repeating: 1, count: n)
         stats = Array(repeating: BackendLoopStats(), count: n)
+        refreshEligibility()
         loop.onEveryTick { [unowned self] in
             self.flushLog()
-            self.expirePassiveMarks()
+            if self.runtime.slowStart > 0 { self.refreshEligibility() }
         }
-    }
-
-    func storeStateChanged(up: Bool?) {
-        storeUp = up
-        router.storeStateChanged(up: up ?? true)
     }
 
     var routerView: Router.View {
-        Router.View(existingOK: existingOK, newOK: newOK, load: inFlight, totalLoad: totalInFlight)
+        Router.View(existingOK: existingOK, newOK: newOK, load: inFlight, totalLoad: totalInFlight, ramp: ramp)
     }
 
-    /// A connection to backend `i` failed: route around it for a while.
-    func markConnectFailure(_ i: Int) {
-        downUntil[i] = loop.now + runtime.config.health.interval.nanoseconds
-        existingOK[i] = false
-        newOK[i] = false
-    }
+    // MARK: Health
 
-    private func expirePassiveMarks() {
-        for i in downUntil.indices where downUntil[i] != 0 && downUntil[i] <= loop.now {
-            downUntil[i] = 0
-            existingOK[i] = true
-            newOK[i] = true
+    /// Recomputes who may take what. Backups take traffic only while no
+    /// primary is up; draining backends keep their sessions but take no new
+    /// ones; maintenance takes nothing.
+    func refreshEligibility() {
+        let backends = runtime.config.backends
+        var primaryUp = false
+        for i in backends.indices where !backends[i].backup && healthUp[i] && adminStates[i] != .maintenance {
+            primaryUp = true
+        }
+        let slow = runtime.slowStart
+        for i in backends.indices {
+            let usable = healthUp[i] && adminStates[i] != .maintenance && (!backends[i].backup || !primaryUp)
+            existingOK[i] = usable
+            newOK[i] = usable && adminStates[i] == .active
+            if slow > 0 && upSince[i] > 0 {
+                let elapsed = loop.now > upSince[i] ? loop.now - upSince[i] : 0
+                ramp[i] = min(1, Double(elapsed) / Double(slow))
+            } else {
+                ramp[i] = 1
+            }
         }
     }
+
+    /// A monitor's verdict (delivered on this loop).
+    func healthChanged(_ monitor: HealthMonitor, up: Bool, since: UInt64) {
+        guard let i = runtime.monitors.firstIndex(where: { $0 === monitor }) else { return }
+        healthUp[i] = up
+        // Slow start ramps from the moment a backend comes back, not from boot.
+        upSince[i] = up ? loop.now : 0
+        passiveFailures[i] = 0
+        refreshEligibility()
+    }
+
+    /// A data-path failure on backend `i`: `fall` in a row and it is down,
+    /// here at once and everywhere through its monitor.
+    func passiveFailure(_ i: Int, _ reason: String) {
+        passiveFailures[i] += 1
+        let fall = runtime.checkSettings[i].fall
+        guard passiveFailures[i] >= fall, healthUp[i] else { return }
+        passiveFailures[i] = 0
+        healthUp[i] = false
+        refreshEligibility()
+        let monitor = runtime.monitors[i]
+        let message = "\(fall) failures in a row, last: \(reason)"
+        monitor.loop.execute { monitor.passiveDown(message) }
+    }
+
+    func passiveSuccess(_ i: Int) {
+        passiveFailures[i] = 0
+    }
+
+    func setAdminState(_ name: String, _ state: AdminState) {
+        guard let i = runtime.config.backends.firstIndex(where: { $0.name == name }) else { return }
+        adminStates[i] = state
+        refreshEligibility()
+    }
+
+    // MARK: Pools and reload
 
     /// The pool for `target`, if it belongs to the current configuration.
     @inline(__always)
@@ -83,12 +135,18 @@ final class LoopContext: @unchecked Sendable {
 
     /// Publishes a reloaded configuration on this loop. Idle pooled
     /// connections to backends that still exist (same name and address) are
-    /// kept; the rest are closed. Requests in flight finish on the old snapshot.
+    /// kept, and so is their health; the rest are closed. Requests in flight
+    /// finish on the old snapshot.
     func install(_ new: ProxyRuntime) {
         let newPools = new.backends.map { _ in BackendPool() }
+        let n = new.backends.count
+        var health = Array(repeating: true, count: n)
+        var since = Array(repeating: UInt64(0), count: n)
         for old in runtime.backends {
             if let kept = new.backends.first(where: { $0.name == old.name && $0.address == old.address }) {
                 pools[old.index].move(to: newPools[kept.index], target: kept)
+                health[kept.index] = healthUp[old.index]
+                since[kept.index] = upSince[old.index]
             } else {
                 pools[old.index].closeAll()
             }
@@ -97,14 +155,25 @@ final class LoopContext: @unchecked Sendable {
         runtime = new
         router = Router(runtime: new, loopIndex: loop.index)
         if let up = storeUp { router.storeStateChanged(up: up) }
-        let n = new.backends.count
         inFlight = Array(repeating: 0, count: n)
         totalInFlight = 0
+        healthUp = health
+        upSince = since
+        adminStates = new.config.backends.map(\.adminState)
+        passiveFailures = Array(repeating: 0, count: n)
         existingOK = Array(repeating: true, count: n)
         newOK = Array(repeating: true, count: n)
-        downUntil = Array(repeating: 0, count: n)
+        ramp = Array(repeating: 1, count: n)
         stats = Array(repeating: BackendLoopStats(), count: n)
+        refreshEligibility()
     }
+
+    func storeStateChanged(up: Bool?) {
+        storeUp = up
+        router.storeStateChanged(up: up ?? true)
+    }
+
+    // MARK: Sessions and log
 
     func flushLog() {
         if let writer = runtime.accessLog, let bytes = log.take() { writer.write(bytes) }

@@ -22,6 +22,11 @@ final class ProxyRuntime: Sendable {
     /// Increases with every successful reload.
     let generation: Int
     let backends: [BackendTarget]
+    /// One per backend, in backend order; kept across reloads for backends
+    /// whose name and address did not change.
+    let monitors: [HealthMonitor]
+    let checkSettings: [HealthCheckSettings]
+    let slowStart: UInt64
     let accessLog: AccessLogWriter?
 
     let headerTimeout: UInt64
@@ -42,15 +47,23 @@ final class ProxyRuntime: Sendable {
     let highWater = 256 * 1024
     let receiveBufferSize = 16 * 1024
 
-    init(config: ProxyConfig, generation: Int) throws {
-        self.config = config
-        self.generation = generation
+    /// Resolves every backend address (may block: start-up and reload only).
+    static func resolve(_ config: ProxyConfig, generation: Int) throws -> [BackendTarget] {
         var targets: [BackendTarget] = []
         for (i, b) in config.backends.enumerated() {
             let address = try SocketAddress(parsing: b.address)
             targets.append(BackendTarget(index: i, generation: generation, name: b.name, address: address, label: Array(b.name.utf8), hostBytes: Array(b.address.utf8)))
         }
+        return targets
+    }
+
+    init(config: ProxyConfig, generation: Int, backends targets: [BackendTarget], monitors: [HealthMonitor]) throws {
+        self.config = config
+        self.generation = generation
         self.backends = targets
+        self.monitors = monitors
+        self.checkSettings = config.backends.map { HealthCheckSettings(global: config.health, backend: $0) }
+        self.slowStart = config.slowStart?.nanoseconds ?? 0
         if let url = config.routing.sessionStore {
             storeAddress = try SocketAddress(parsing: String(url.dropFirst("redis://".count)))
         } else {

@@ -21,6 +21,8 @@ public final class ProxyServer: @unchecked Sendable {
     /// Operational events (store up/down...); the executable writes them to stderr.
     let log: @Sendable (String) -> Void
     private var pinger: StorePinger?
+    /// Health monitors by "name@address": kept across reloads. Mutated on `control`.
+    private var monitors: [String: HealthMonitor] = [:]
 
     struct Listener {
         var address: String
@@ -66,13 +68,27 @@ public final class ProxyServer: @unchecked Sendable {
 
     public init(config: ProxyConfig, log: @escaping @Sendable (String) -> Void = { _ in }) throws(StartError) {
         self.log = log
-        let runtime = try Self.makeRuntime(config, generation: 1)
-        self.runtime = runtime
         group = EventLoopGroup(count: config.workers)
+        var fresh: [HealthMonitor] = []
+        var monitors: [String: HealthMonitor] = [:]
+        let runtime = try Self.makeRuntime(config, generation: 1, loops: group.loops, existing: [:], into: &monitors, created: &fresh)
+        self.runtime = runtime
+        self.monitors = monitors
         let limit = ConnectionLimit(maximum: config.maxConnections)
         self.limit = limit
         contexts = group.loops.map { LoopContext(loop: $0, runtime: runtime, connectionLimit: limit) }
         listeners = try openListeners(config.listeners.map(\.address), keeping: [])
+        for m in fresh { wire(m) }
+    }
+
+    /// Sends a monitor's state changes to every loop and the log.
+    private func wire(_ m: HealthMonitor) {
+        let contexts = self.contexts
+        let log = self.log
+        m.onChange = { [unowned m] up, since, reason in
+            log("backend \(m.name) (\(m.address)) is \(up ? "up" : "down"): \(reason)")
+            for ctx in contexts { ctx.loop.execute { ctx.healthChanged(m, up: up, since: since) } }
+        }
     }
 
     public var config: ProxyConfig { control.sync { runtime.config } }
@@ -81,9 +97,31 @@ public final class ProxyServer: @unchecked Sendable {
     /// Ports actually bound, in listener order (useful with port 0).
     public var boundPorts: [Int] { control.sync { listeners.map(\.port) } }
 
-    private static func makeRuntime(_ config: ProxyConfig, generation: Int) throws(StartError) -> ProxyRuntime {
+    /// Resolves the backends and gives each a health monitor: the existing
+    /// one when name and address are unchanged (its state survives the
+    /// reload), a new one otherwise (returned in `created`, not yet started).
+    private static func makeRuntime(
+        _ config: ProxyConfig, generation: Int, loops: [EventLoop], existing: [String: HealthMonitor],
+        into kept: inout [String: HealthMonitor], created: inout [HealthMonitor]
+    ) throws(StartError) -> ProxyRuntime {
         do {
-            return try ProxyRuntime(config: config, generation: generation)
+            let targets = try ProxyRuntime.resolve(config, generation: generation)
+            var monitors: [HealthMonitor] = []
+            for (i, t) in targets.enumerated() {
+                let key = "\(t.name)@\(t.address)"
+                let settings = HealthCheckSettings(global: config.health, backend: config.backends[i])
+                if let m = existing[key] {
+                    m.loop.execute { m.update(settings) }
+                    monitors.append(m)
+                    kept[key] = m
+                } else {
+                    let m = HealthMonitor(name: t.name, address: t.address, loop: loops[i % loops.count], settings: settings)
+                    monitors.append(m)
+                    kept[key] = m
+                    created.append(m)
+                }
+            }
+            return try ProxyRuntime(config: config, generation: generation, backends: targets, monitors: monitors)
         } catch let e as SocketAddress.ParseError {
             throw .badAddress(e.description)
         } catch {
@@ -124,6 +162,7 @@ public final class ProxyServer: @unchecked Sendable {
     public func start() {
         control.sync {
             for l in listeners { for a in l.acceptors { a.ctx.loop.execute { a.start() } } }
+            for m in runtime.monitors { m.loop.execute { m.start() } }
             startStorePinger(runtime)
         }
     }
@@ -189,8 +228,21 @@ public final class ProxyServer: @unchecked Sendable {
         if config.workers != runtime.config.workers {
             notes.append("workers changed from \(runtime.config.workers) to \(config.workers): takes effect after a restart")
         }
-        let newRuntime = try Self.makeRuntime(config, generation: runtime.generation + 1)
-        let newListeners = try openListeners(config.listeners.map(\.address), keeping: listeners)
+        var kept: [String: HealthMonitor] = [:]
+        var created: [HealthMonitor] = []
+        let newRuntime = try Self.makeRuntime(
+            config, generation: runtime.generation + 1, loops: group.loops, existing: monitors, into: &kept, created: &created)
+        let newListeners: [Listener]
+        do { newListeners = try openListeners(config.listeners.map(\.address), keeping: listeners) } catch {
+            // Nothing changes: monitors made for this reload are dropped unstarted.
+            throw error
+        }
+        for (key, m) in monitors where kept[key] !== m { m.loop.execute { m.stop() } }
+        for m in created {
+            wire(m)
+            m.loop.execute { m.start() }
+        }
+        monitors = kept
         let removed = listeners.filter { old in !newListeners.contains { $0.fd == old.fd } }
         let added = newListeners.filter { new in !listeners.contains { $0.fd == new.fd } }
         let storeChanged = newRuntime.config.routing.sessionStore != runtime.config.routing.sessionStore
@@ -236,6 +288,7 @@ public final class ProxyServer: @unchecked Sendable {
             }
             let all = listeners
             if let p = pinger { p.loop.execute { p.stop() } }
+            for m in monitors.values { m.loop.execute { m.stop() } }
             for (i, ctx) in contexts.enumerated() {
                 let acceptorsHere = all.map { $0.acceptors[i] }
                 ctx.loop.execute {

@@ -1,4 +1,5 @@
 import EventLoop
+import Glibc
 import HTTP1
 
 /// What happens when a request cannot be completed.
@@ -10,6 +11,17 @@ extension ProxySession {
         case io(Int32)
         case closed
         case protocolError
+
+        var reason: String {
+            switch self {
+            case .connect(let e): return "connect: \(String(cString: strerror(e)))"
+            case .connectTimeout: return "connect timeout"
+            case .responseTimeout: return "response timeout"
+            case .io(let e): return "\(String(cString: strerror(e)))"
+            case .closed: return "closed before a response"
+            case .protocolError: return "invalid response"
+            }
+        }
 
         /// `504` when the backend was too slow, `502` when it failed.
         var status: Int {
@@ -34,10 +46,19 @@ extension ProxySession {
                 attachBackend(fresh: true)
                 return
             }
+            if runtime === ctx.runtime { ctx.passiveFailure(backendIndex, failure.reason) }
             switch failure {
             case .connect, .connectTimeout:
                 // Nothing reached the backend: everything queued can go elsewhere.
                 if failOver(carrying: b.send.bytes) { return }
+            case .closed, .io:
+                // RFC 9110 §9.2.2: an idempotent request that got no response
+                // byte may be repeated; only when its body is not needed.
+                if !responseHeadDone && !b.receivedForRequest && request.method.isIdempotent
+                    && request.framing == .none && failOver(carrying: forwardHead)
+                {
+                    return
+                }
             default:
                 break
             }

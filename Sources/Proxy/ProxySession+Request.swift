@@ -84,6 +84,7 @@ extension ProxySession {
             case .success(let c):
                 conn = c
             case .failure(.connect(let e)):
+                if runtime === ctx.runtime { ctx.passiveFailure(backendIndex, BackendFailure.connect(e).reason) }
                 if failOver(carrying: carry) { return }
                 backendFailed(.connect(e))
                 return

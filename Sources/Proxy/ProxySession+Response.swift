@@ -94,6 +94,13 @@ extension ProxySession {
         responseBody = BodyRelay(framing: response.framing, rechunk: framing == .chunked, maxBody: .max)
         responseHeadDone = true
         status = response.status
+        if runtime === ctx.runtime {
+            if status >= 500 && runtime.checkSettings[backendIndex].passive5xx {
+                ctx.passiveFailure(backendIndex, "status \(status)")
+            } else {
+                ctx.passiveSuccess(backendIndex)
+            }
+        }
     }
 
     /// The backend closed its side.

@@ -28,13 +28,14 @@ extension ProxySession {
         return d.backend
     }
 
-    /// The connection to the chosen backend failed before anything was sent:
-    /// mark it, and send the same bytes to the next backend in the session's
-    /// order (at most `retries` more). Sticky sessions get a new cookie so
-    /// they stay on their new backend after the old one recovers.
+    /// The request could not be served by the chosen backend and may safely
+    /// go elsewhere (nothing was sent, or an idempotent body-less request got
+    /// no response byte): send the same bytes to the next backend in the
+    /// session's order, never one already tried, at most `retries` more.
+    /// Sticky sessions get a new cookie so they stay on their new backend
+    /// after the old one recovers.
     func failOver(carrying bytes: [UInt8]?) -> Bool {
         guard runtime === ctx.runtime, tried.count <= runtime.config.retries else { return false }
-        ctx.markConnectFailure(backendIndex)
         let view = ctx.routerView
         guard let next = ctx.router.failover(keyHash: keyHash, tried: tried, view) else { return false }
         ctx.stats[backendIndex].failoversAway += 1

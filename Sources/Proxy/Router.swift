@@ -34,6 +34,8 @@ struct Router {
     let weights: [Int]
     private var roundRobin: SmoothRoundRobin
     private var leastConn: LeastConnections
+    /// Decides slow-start admissions; not security-relevant.
+    private var rampRandom = XorShift(seed: 0x9e37_79b9_7f4a_7c15)
 
     init(runtime: ProxyRuntime, loopIndex: Int) {
         let config = runtime.config
@@ -87,6 +89,8 @@ struct Router {
         /// Requests in flight from this loop.
         var load: [Int]
         var totalLoad: Int
+        /// Slow start: the share of new sessions a backend may take now.
+        var ramp: [Double]
 
         func usableForExisting(_ i: Int) -> Bool { existingOK[i] }
         func usableForNew(_ i: Int) -> Bool { newOK[i] }
@@ -126,10 +130,13 @@ struct Router {
         for i in 0..<n where view.usableForNew(i) { eligibleCount += 1 }
         let total = view.totalLoad
         let bound = self.bound
+        var rng = rampRandom
         let eligible: (Int) -> Bool = { i in
             view.usableForNew(i) && !tried.contains(i)
                 && bound.allows(load: view.load[i], totalLoad: total, backends: max(1, eligibleCount))
+                && (view.ramp[i] >= 1 || Double(rng.next() >> 11) / 9_007_199_254_740_992.0 < view.ramp[i])
         }
+        defer { rampRandom = rng }
         if let pick = strategyPick(view, eligible) { return pick }
         // Everyone is over the bound (it cannot hold for all): ignore it.
         return strategyPick(view) { view.usableForNew($0) && !tried.contains($0) }
@@ -189,5 +196,19 @@ struct Router {
             if r.withUnsafeBufferPointer({ rb in suffix.indices.allSatisfy { buf[$0] == rb[$0 - suffix.lowerBound] } }) { return i }
         }
         return nil
+    }
+}
+
+/// A tiny PRNG for slow-start admission (cheap, no syscalls).
+struct XorShift {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed | 1 }
+
+    mutating func next() -> UInt64 {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return state
     }
 }

@@ -70,6 +70,7 @@ struct RunCommand: ParsableCommand {
             config.listeners = listen.map { ListenerConfig(address: $0) }
             config.backends = backends.enumerated().map { BackendConfig(name: "b\($0.offset + 1)", address: $0.element) }
             config.routing.mode = .balanced
+            config.health.enabled = false  // quick start: passive checks only
         }
         try applyOverrides(&config)
         let server: ProxyServer
@@ -83,7 +84,7 @@ struct RunCommand: ParsableCommand {
         let ports = server.boundPorts.map(String.init).joined(separator: ",")
         FileHandleOutput.stderr("tether \(TetherCommand.version): listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
         if usesFile {
-            FileHandleOutput.stderr("tether: note: active health checks and the admin endpoint are read from the file but not active in this version (connection failures still fail over)")
+            FileHandleOutput.stderr("tether: note: the admin endpoint is read from the file but not active in this version")
         }
         let command = self
         let reload: (@Sendable () -> Void)? = usesFile ? { @Sendable in Self.reload(server, path: command.configPath, overrides: command) } : nil

@@ -51,7 +51,7 @@ import Testing
 
     /// Writes a config with `backends` and returns its text.
     static func config(port: Int, backends: [TestBackend]) -> String {
-        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\nrouting balanced\naccess_log off\nworkers 2\n"
+        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\nrouting balanced\naccess_log off\nworkers 2\nhealth_check enabled=off\n"
         for b in backends { text += "backend \(b.name) \(b.address)\n" }
         return text
     }
@@ -100,7 +100,7 @@ import Testing
         try (Self.config(port: port, backends: [b]) + "backend_timeout forever\n").write(toFile: file.path, atomically: true, encoding: .utf8)
         tether.signal(SIGHUP)
         #expect(tether.waitForStderr(containing: "still running the previous configuration"))
-        #expect(tether.stderr.contains("reload failed: \(file.path):7:17: backend_timeout: \"forever\" is not a duration"))
+        #expect(tether.stderr.contains("reload failed: \(file.path):8:17: backend_timeout: \"forever\" is not a duration"))
         let r = try Curl.run((0..<6).map { "http://127.0.0.1:\(port)/x\($0)" })
         #expect(r.stdout.components(separatedBy: "ok keep").count - 1 == 6)
         #expect(b.requests == 0)

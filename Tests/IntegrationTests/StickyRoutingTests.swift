@@ -7,7 +7,8 @@ import Testing
     static let secret = "integration-secret-0123456789"
 
     static func config(port: Int, backends: [DemoBackendProcess], extra: String = "") -> String {
-        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\naccess_log off\nworkers 2\nhash_secret \"\(secret)\"\n" + extra
+        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\naccess_log off\nworkers 2\nhash_secret \"\(secret)\"\n"
+        text += "health_check interval=300ms timeout=300ms rise=1 fall=2\n" + extra
         for b in backends {
             text += "backend \(b.name) \(b.address)" + (b.route.map { " route=\($0)" } ?? "") + "\n"
         }

@@ -15,6 +15,9 @@ final class TestBackend: @unchecked Sendable {
         /// Serve the first request on a connection; on the second, close
         /// without answering: a pooled connection that died as it was reused.
         case dropSecondRequest
+        /// Read the whole request (head and body), count it, close without
+        /// answering: a server that dies after receiving a request.
+        case dieAfterRequest
     }
 
     let name: String
@@ -78,6 +81,10 @@ final class TestBackend: @unchecked Sendable {
             lock.withLock {
                 _requests += 1
                 _lastHead = request.head
+            }
+            if mode == .dieAfterRequest {
+                _ = conn.readBody(request) { _ in }
+                return
             }
             let keepGoing = respond(to: request, on: &conn)
             served += 1

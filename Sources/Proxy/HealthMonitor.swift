@@ -1,0 +1,233 @@
+import EventLoop
+import Glibc
+import HTTP1
+import Synchronization
+
+/// The health of one backend: active `GET` checks on one event loop (the same
+/// non-blocking sockets and response parser as the data path), the rise/fall
+/// state machine, and passive failures reported by any loop. State changes are
+/// broadcast to every loop; a snapshot is kept for the admin endpoint.
+///
+/// Loop-bound: touched only on `loop` (hence `@unchecked Sendable`), except
+/// `snapshot`, which is behind a mutex.
+final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
+    enum Phase {
+        case waiting, connecting, awaitingResponse, stopped
+    }
+
+    /// What the admin endpoint shows.
+    struct Snapshot: Sendable {
+        var up = true
+        var sinceWall = Clock.wallSeconds()
+        var lastCheck: CheckResult? = nil
+        var history: [CheckResult] = []
+        var passiveDowns = 0
+    }
+
+    let name: String
+    let address: SocketAddress
+    unowned(unsafe) let loop: EventLoop
+    private(set) var settings: HealthCheckSettings
+    /// Called on `loop` with (up, since-monotonic) after every state change.
+    var onChange: (Bool, UInt64, String) -> Void = { _, _, _ in }
+
+    private(set) var up = true
+    private(set) var upSince: UInt64 = 0
+    private var successes = 0
+    private var failures = 0
+    private var phase: Phase = .waiting
+    private var fd: Int32 = -1
+    private var started: UInt64 = 0
+    private var input = ReceiveBuffer(capacity: 4096)
+    private var parser = ResponseParser()
+    private var head = ResponseHead()
+    private var request: [UInt8] = []
+    private let shared = Mutex(Snapshot())
+
+    var deadline: UInt64 = 0
+    var scheduledDeadline: UInt64 = 0
+
+    init(name: String, address: SocketAddress, loop: EventLoop, settings: HealthCheckSettings) {
+        self.name = name
+        self.address = address
+        self.loop = loop
+        self.settings = settings
+        buildRequest()
+    }
+
+    var snapshot: Snapshot { shared.withLock { $0 } }
+
+    private func buildRequest() {
+        request = Array("GET \(settings.path) HTTP/1.1\r\nHost: \(settings.host)\r\nUser-Agent: tether-health-check\r\nConnection: close\r\n\r\n".utf8)
+    }
+
+    /// Starts checking after a random fraction of the interval, so that the
+    /// checks of many backends do not fire together.
+    func start() {
+        upSince = loop.now
+        phase = .waiting
+        guard settings.enabled else { return }
+        deadline = loop.now + UInt64.random(in: 0...settings.interval)
+        loop.schedule(self)
+    }
+
+    func update(_ new: HealthCheckSettings) {
+        let wasEnabled = settings.enabled
+        settings = new
+        buildRequest()
+        if !wasEnabled && new.enabled && phase == .waiting && deadline == 0 { start() }
+    }
+
+    func stop() {
+        closeSocket()
+        phase = .stopped
+        deadline = 0
+    }
+
+    // MARK: Passive failures (from any loop, delivered on this one)
+
+    /// A loop saw `fall` failures in a row on the data path: down at once.
+    func passiveDown(_ reason: String) {
+        guard phase != .stopped else { return }
+        shared.withLock { $0.passiveDowns += 1 }
+        successes = 0
+        failures = settings.fall
+        setUp(false, reason: "passive: \(reason)")
+        if !settings.enabled {
+            // Nothing would ever bring it back: retry optimistically after an interval.
+            deadline = loop.now + settings.interval
+            loop.schedule(self)
+        }
+    }
+
+    // MARK: Active checks
+
+    private func check() {
+        guard phase != .stopped else { return }
+        input.readIndex = input.writeIndex
+        input.compact()
+        parser.reset()
+        started = Clock.monotonicNanos()
+        deadline = loop.now + settings.timeout
+        loop.schedule(self)
+        switch Socket.connect(address) {
+        case .failed(let e):
+            finish(ok: false, status: 0, detail: "connect: \(String(cString: strerror(e)))")
+        case .connected(let s):
+            fd = s
+            _ = loop.register(fd, events: EventLoop.readable, handler: self)
+            sendRequest()
+        case .inProgress(let s):
+            fd = s
+            phase = .connecting
+            _ = loop.register(fd, events: EventLoop.writable, handler: self)
+        }
+    }
+
+    private func sendRequest() {
+        let n = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard n == request.count else {
+            finish(ok: false, status: 0, detail: "write: \(String(cString: strerror(errno)))")
+            return
+        }
+        phase = .awaitingResponse
+        loop.modify(fd, events: EventLoop.readable)
+    }
+
+    func handleEvent(_ events: UInt32) {
+        switch phase {
+        case .connecting:
+            let err = Socket.pendingError(fd)
+            if err != 0 {
+                finish(ok: false, status: 0, detail: "connect: \(String(cString: strerror(err)))")
+            } else {
+                sendRequest()
+            }
+        case .awaitingResponse:
+            switch input.read(from: fd) {
+            case .bytes(let n) where n > 0:
+                let status = input.storage.withUnsafeBufferPointer {
+                    parser.parse($0, start: input.readIndex, end: input.writeIndex, requestMethod: .get, into: &head)
+                }
+                switch status {
+                case .needMore:
+                    if input.freeTail == 0 { finish(ok: false, status: 0, detail: "response head too large") }
+                case .failed:
+                    finish(ok: false, status: 0, detail: "invalid response")
+                case .complete:
+                    let ok = head.status >= settings.statusLow && head.status <= settings.statusHigh
+                    finish(ok: ok, status: head.status, detail: ok ? "ok" : "status \(head.status)")
+                }
+            case .wouldBlock, .bytes:
+                return
+            case .eof:
+                finish(ok: false, status: 0, detail: "closed before a response")
+            case .error(let e):
+                finish(ok: false, status: 0, detail: "read: \(String(cString: strerror(e)))")
+            }
+        default:
+            return
+        }
+    }
+
+    func deadlineExpired(now: UInt64) {
+        switch phase {
+        case .waiting:
+            if settings.enabled {
+                check()
+            } else if !up {
+                successes = settings.rise
+                setUp(true, reason: "retrying after a passive failure (checks are off)")
+            }
+        case .connecting, .awaitingResponse:
+            finish(ok: false, status: 0, detail: "timeout after \(settings.timeout / 1_000_000) ms")
+        case .stopped:
+            return
+        }
+    }
+
+    private func finish(ok: Bool, status: Int, detail: String) {
+        closeSocket()
+        guard phase != .stopped else { return }
+        phase = .waiting
+        let latency = Double(Clock.monotonicNanos() - started) / 1_000_000
+        let result = CheckResult(ok: ok, status: status, latencyMillis: latency, detail: detail, at: Clock.wallSeconds())
+        shared.withLock {
+            $0.lastCheck = result
+            $0.history.append(result)
+            if $0.history.count > 10 { $0.history.removeFirst() }
+        }
+        if ok {
+            successes += 1
+            failures = 0
+            if !up && successes >= settings.rise { setUp(true, reason: "\(successes) checks passed") }
+        } else {
+            failures += 1
+            successes = 0
+            if up && failures >= settings.fall { setUp(false, reason: "\(failures) checks failed, last: \(detail)") }
+        }
+        // Next check after the interval, ±10 % so checks drift apart.
+        let jitter = settings.interval / 10
+        deadline = loop.now + settings.interval - jitter + UInt64.random(in: 0...(2 * jitter))
+        loop.schedule(self)
+    }
+
+    private func setUp(_ isUp: Bool, reason: String) {
+        guard isUp != up else { return }
+        up = isUp
+        upSince = loop.now
+        shared.withLock {
+            $0.up = isUp
+            $0.sinceWall = Clock.wallSeconds()
+        }
+        onChange(isUp, upSince, reason)
+    }
+
+    private func closeSocket() {
+        if fd >= 0 {
+            loop.deregister(fd)
+            close(fd)
+            fd = -1
+        }
+    }
+}
