@@ -75,7 +75,7 @@ struct RunCommand: ParsableCommand {
         try applyOverrides(&config)
         let server: ProxyServer
         do {
-            server = try ProxyServer(config: config) { FileHandleOutput.stderr("tether: \($0)") }
+            server = try ProxyServer(config: config) { FileHandleOutput.stderr("tether: [\(Self.wallStamp())] \($0)") }
         } catch {
             FileHandleOutput.stderr("tether: \(error)")
             throw ExitCode(1)
@@ -138,6 +138,16 @@ struct RunCommand: ParsableCommand {
             guard let n = ValueParsing.size(maxBody) else { throw ValidationError("--max-body: \"\(maxBody)\" is not a size (e.g. 64m)") }
             c.limits.maxBodySize = n
         }
+    }
+}
+
+extension RunCommand {
+    /// Seconds since the epoch with milliseconds, for event lines.
+    static func wallStamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let ms = ts.tv_nsec / 1_000_000
+        return "\(ts.tv_sec).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)"
     }
 }
 
