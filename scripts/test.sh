@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Tether and runs every test: parser and balancer unit tests, and the
 # integration tests that drive a real tether process with curl over loopback.
-# Installs what it needs on Debian (curl, libssl-dev, pkg-config, redis-server).
+# Installs what it needs on Debian (curl, libssl-dev, pkg-config, redis-server,
+# prometheus for promtool).
 #
 #   scripts/test.sh            all tests (debug build)
 #   scripts/test.sh FILTER     only tests whose name matches FILTER
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
 
-need_packages curl:curl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server
+need_packages curl:curl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus
 
 filter=()
 if [[ $# -gt 0 ]]; then filter=(--filter "$1"); fi

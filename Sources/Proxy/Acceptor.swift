@@ -11,10 +11,13 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     /// The loop context outlives every connection on it.
     unowned(unsafe) let ctx: LoopContext
     let sharedLimit: ConnectionLimit
+    /// The listener's address as configured, for per-listener stats.
+    let address: String
     private var paused = false
 
-    init(fd: Int32, ctx: LoopContext, limit: ConnectionLimit) {
+    init(fd: Int32, ctx: LoopContext, limit: ConnectionLimit, address: String) {
         self.fd = fd
+        self.address = address
         self.ctx = ctx
         self.sharedLimit = limit
     }
@@ -50,7 +53,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 return
             }
             Socket.setNoDelay(cfd)
-            let session = ProxySession(fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx)
+            let session = ProxySession(fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx, listener: address)
             session.start()
         }
     }

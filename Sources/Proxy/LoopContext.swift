@@ -28,6 +28,7 @@ final class LoopContext: @unchecked Sendable {
     /// Share of new sessions a backend in slow start may take (1 = all).
     var ramp: [Double]
     var stats: [BackendLoopStats]
+    var loopStats = LoopStats()
     /// Last known state of the session store (nil: none configured or not checked yet).
     var storeUp: Bool? = nil
     var sessions: [ObjectIdentifier: ProxySession] = [:]
@@ -142,11 +143,13 @@ final class LoopContext: @unchecked Sendable {
         let n = new.backends.count
         var health = Array(repeating: true, count: n)
         var since = Array(repeating: UInt64(0), count: n)
+        var keptStats = Array(repeating: BackendLoopStats(), count: n)
         for old in runtime.backends {
             if let kept = new.backends.first(where: { $0.name == old.name && $0.address == old.address }) {
                 pools[old.index].move(to: newPools[kept.index], target: kept)
                 health[kept.index] = healthUp[old.index]
                 since[kept.index] = upSince[old.index]
+                keptStats[kept.index] = stats[old.index]
             } else {
                 pools[old.index].closeAll()
             }
@@ -164,7 +167,7 @@ final class LoopContext: @unchecked Sendable {
         existingOK = Array(repeating: true, count: n)
         newOK = Array(repeating: true, count: n)
         ramp = Array(repeating: 1, count: n)
-        stats = Array(repeating: BackendLoopStats(), count: n)
+        stats = keptStats
         refreshEligibility()
     }
 
@@ -204,13 +207,4 @@ final class LoopContext: @unchecked Sendable {
         onDrained = nil
         done?()
     }
-}
-
-/// Routing counters of one backend on one loop (summed by the admin endpoint).
-struct BackendLoopStats {
-    var newSessions = 0
-    var stickyHits = 0
-    var routeHits = 0
-    /// Requests whose session had to leave this backend (down or refused).
-    var failoversAway = 0
 }

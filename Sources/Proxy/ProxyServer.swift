@@ -12,10 +12,15 @@ public final class ProxyServer: @unchecked Sendable {
     let group: EventLoopGroup
     let contexts: [LoopContext]
     let limit: ConnectionLimit
-    private let control = DispatchQueue(label: "tether.control")
+    let control = DispatchQueue(label: "tether.control")
     /// Mutated only on `control`.
     private var listeners: [Listener] = []
-    private var runtime: ProxyRuntime
+    private(set) var runtime: ProxyRuntime
+    var rateHistory = RateHistory()
+    var rateTimer: DispatchSourceTimer?
+    let startedAt = Clock.wallSeconds()
+    /// Admin-endpoint states, with the backend's config when they were set.
+    var stateOverrides: [String: (AdminState, BackendConfig)] = [:]
     private let reloadState = Mutex(ReloadStats())
     private let storeState = Mutex(StoreStatus())
     /// Operational events (store up/down...); the executable writes them to stderr.
@@ -93,6 +98,8 @@ public final class ProxyServer: @unchecked Sendable {
 
     public var config: ProxyConfig { control.sync { runtime.config } }
     public var loopCount: Int { group.loops.count }
+    /// The event loops (the admin endpoint is served on the first).
+    public var loops: [EventLoop] { group.loops }
 
     /// Ports actually bound, in listener order (useful with port 0).
     public var boundPorts: [Int] { control.sync { listeners.map(\.port) } }
@@ -142,7 +149,7 @@ public final class ProxyServer: @unchecked Sendable {
                 let address = try SocketAddress(parsing: text, allowAnyPort: true)
                 let fd = try Socket.listen(address)
                 opened.append(fd)
-                let acceptors = contexts.map { Acceptor(fd: fd, ctx: $0, limit: limit) }
+                let acceptors = contexts.map { Acceptor(fd: fd, ctx: $0, limit: limit, address: text) }
                 result.append(Listener(address: text, fd: fd, port: Socket.localPort(fd), acceptors: acceptors))
             } catch let e as SocketAddress.ParseError {
                 for fd in opened { close(fd) }
@@ -164,6 +171,7 @@ public final class ProxyServer: @unchecked Sendable {
             for l in listeners { for a in l.acceptors { a.ctx.loop.execute { a.start() } } }
             for m in runtime.monitors { m.loop.execute { m.start() } }
             startStorePinger(runtime)
+            startRateSampler()
         }
     }
 
@@ -250,6 +258,9 @@ public final class ProxyServer: @unchecked Sendable {
         runtime = newRuntime
         listeners = newListeners
         if storeChanged { startStorePinger(newRuntime) }
+        // Admin-set states survive a reload unless it changed that backend.
+        stateOverrides = stateOverrides.filter { name, entry in config.backends.contains(entry.1) }
+        let overrides = stateOverrides.map { ($0.key, $0.value.0) }
         limit.maximum = config.maxConnections
         let done = DispatchGroup()
         for (i, ctx) in contexts.enumerated() {
@@ -258,6 +269,7 @@ public final class ProxyServer: @unchecked Sendable {
             done.enter()
             ctx.loop.execute {
                 ctx.install(newRuntime)
+                for (name, state) in overrides { ctx.setAdminState(name, state) }
                 for a in stop { a.stop() }
                 for a in start { a.start() }
                 done.leave()

@@ -95,6 +95,7 @@ extension ProxySession {
         backendStart = ctx.loop.now
         holdLoad(backendIndex)
         b.send.bytes.append(contentsOf: carry ?? forwardHead)
+        bytesToBackend = forwardHead.count
         pumpRequestBody(flush: false)
         b.beginRequest(session: self)
     }
@@ -111,6 +112,7 @@ extension ProxySession {
                 return requestBody.relay(from: &view, to: &b.send.bytes, highWater: runtime.highWater, moved: &moved)
             }
             input.readIndex = readIndex
+            bytesToBackend += moved
             if case .failed(let error) = outcome {
                 requestBodyFailed(error)
                 return

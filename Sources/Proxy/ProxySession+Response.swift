@@ -117,6 +117,21 @@ extension ProxySession {
         backendFailed(.closed)
     }
 
+    /// Counters for the admin endpoint: loop-local, no lock.
+    func recordStats(backendNanos: UInt64) {
+        ctx.loopStats.requests += 1
+        guard backendIndex >= 0, runtime === ctx.runtime else {
+            ctx.loopStats.rejected[status, default: 0] += 1
+            return
+        }
+        let i = backendIndex
+        ctx.stats[i].requests += 1
+        if status >= 100 && status < 600 { ctx.stats[i].responses[status / 100 - 1] += 1 }
+        ctx.stats[i].bytesOut += bytesToClient
+        ctx.stats[i].bytesIn += bytesToBackend
+        if responseHeadDone { ctx.stats[i].latency.record(nanos: backendNanos) }
+    }
+
     /// The response is complete: recycle the backend connection, log, go on.
     func finishExchange() {
         guard let b = backend else { return }
@@ -145,6 +160,7 @@ extension ProxySession {
     }
 
     func logRequest(backendNanos: UInt64) {
+        recordStats(backendNanos: backendNanos)
         guard runtime.accessLog != nil else { return }
         let backendLabel = backendIndex >= 0 ? runtime.backends[backendIndex].label : nil
         ctx.log.append(

@@ -14,12 +14,14 @@ extension ProxySession {
         keyHash = d.keyHash
         issueCookie = d.issueCookie
         tried.append(d.backend)
+        if let h = d.keyHash { ctx.stats[d.backend].pinned.add(h, now: ctx.loop.now) }
         switch d.reason {
         case .newSession: ctx.stats[d.backend].newSessions += 1
         case .route: ctx.stats[d.backend].routeHits += 1
         case .affinityCookie, .appCookie:
             if d.failedOver, let h = d.keyHash, let top = ctx.router.ring.top(h) {
                 ctx.stats[top].failoversAway += 1
+                ctx.stats[d.backend].recreated += 1
             } else {
                 ctx.stats[d.backend].stickyHits += 1
             }
@@ -39,9 +41,13 @@ extension ProxySession {
         let view = ctx.routerView
         guard let next = ctx.router.failover(keyHash: keyHash, tried: tried, view) else { return false }
         ctx.stats[backendIndex].failoversAway += 1
+        ctx.stats[backendIndex].retries += 1
         tried.append(next)
         backendIndex = next
-        if ctx.router.mode == .sticky { issueCookie = true }
+        if ctx.router.mode == .sticky {
+            if keyHash != nil { ctx.stats[next].recreated += 1 }
+            issueCookie = true
+        }
         attachBackend(fresh: true, carry: bytes)
         return true
     }
@@ -50,7 +56,8 @@ extension ProxySession {
     func renderAffinityCookie() {
         extraFields.removeAll(keepingCapacity: true)
         guard issueCookie, runtime === ctx.runtime, ctx.router.mode == .sticky else { return }
-        ctx.router.mintKey(for: backendIndex, into: &sessionKey)
+        let h = ctx.router.mintKey(for: backendIndex, into: &sessionKey)
+        ctx.stats[backendIndex].pinned.add(h, now: ctx.loop.now)
         extraFields.append(static: "Set-Cookie: ")
         extraFields.append(contentsOf: runtime.cookieName)
         extraFields.append(0x3D)

@@ -56,6 +56,10 @@ final class ProxySession: EventHandler, TimerTarget {
     var loadHeld = -1
     var sessionKey: [UInt8] = []
     var extraFields: [UInt8] = []
+    /// Request bytes handed to the backend (head and body), for stats.
+    var bytesToBackend = 0
+    /// The listener this connection came from, for per-listener counts.
+    let listener: String
 
     /// The forwarded head, kept so that a request that met a stale pooled
     /// connection can be sent again on a fresh one.
@@ -78,8 +82,9 @@ final class ProxySession: EventHandler, TimerTarget {
     var scheduledDeadline: UInt64 = 0
     var deadlineKind: DeadlineKind = .header
 
-    init(fd: Int32, peer: [UInt8], ctx: LoopContext) {
+    init(fd: Int32, peer: [UInt8], ctx: LoopContext, listener: String) {
         self.fd = fd
+        self.listener = listener
         self.peer = peer
         self.ctx = ctx
         self.runtime = ctx.runtime
@@ -92,6 +97,9 @@ final class ProxySession: EventHandler, TimerTarget {
 
     func start() {
         ctx.add(self)
+        ctx.loopStats.connectionsTotal += 1
+        ctx.loopStats.perListener[listener, default: ListenerCounters()].current += 1
+        ctx.loopStats.perListener[listener, default: ListenerCounters()].total += 1
         interest = EventLoop.readable
         _ = ctx.loop.register(fd, events: interest, handler: self)
         setDeadline(.header)
@@ -279,6 +287,7 @@ final class ProxySession: EventHandler, TimerTarget {
         releaseLoad()
         ctx.loop.deregister(fd)
         Glibc.close(fd)
+        ctx.loopStats.perListener[listener]?.current -= 1
         ctx.remove(self)
     }
 
@@ -294,6 +303,7 @@ final class ProxySession: EventHandler, TimerTarget {
         releaseLoad()
         ctx.loop.deregister(fd)
         Socket.abort(fd)
+        ctx.loopStats.perListener[listener]?.current -= 1
         ctx.remove(self)
     }
 

@@ -163,7 +163,8 @@ struct Router {
     /// A new random session key (32 hex digits) whose top rendezvous choice
     /// over *all* backends is `target`, so it keeps leading there after a
     /// backend that was down comes back.
-    func mintKey(for target: Int, into key: inout [UInt8]) {
+    @discardableResult
+    func mintKey(for target: Int, into key: inout [UInt8]) -> UInt64 {
         var rng = SystemRandomNumberGenerator()
         let hex: StaticString = "0123456789abcdef"
         for _ in 0..<10_000 {
@@ -177,8 +178,9 @@ struct Router {
                 }
             }
             let h = key.withUnsafeBufferPointer { ring.keyHash($0) }
-            if ring.top(h) == target { return }
+            if ring.top(h) == target { return h }
         }
+        return key.withUnsafeBufferPointer { ring.keyHash($0) }
     }
 
     private func hash(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64 {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Dispatch
 import Glibc
+import Admin
 import Proxy
 
 struct RunCommand: ParsableCommand {
@@ -18,6 +19,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .customLong("backend"), help: "Quick start without a file: backend address (host:port); repeatable.")
     var backends: [String] = []
+
+    @Option(name: .customLong("admin"), help: "Quick start: serve the admin endpoint on this address (the file's admin directive otherwise).")
+    var adminAddress: String?
 
     @Option(help: "Event loops (0 = one per core); overrides the file.")
     var workers: Int?
@@ -80,11 +84,23 @@ struct RunCommand: ParsableCommand {
             FileHandleOutput.stderr("tether: \(error)")
             throw ExitCode(1)
         }
+        var admin: AdminServer? = nil
+        if usesFile || adminAddress != nil {
+            do {
+                admin = try AdminServer(config: config.admin, server: server)
+            } catch {
+                FileHandleOutput.stderr("tether: \(error)")
+                throw ExitCode(1)
+            }
+        }
         server.start()
+        admin?.start()
         let ports = server.boundPorts.map(String.init).joined(separator: ",")
         FileHandleOutput.stderr("tether \(TetherCommand.version): listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
-        if usesFile {
-            FileHandleOutput.stderr("tether: note: the admin endpoint is read from the file but not active in this version")
+        if let admin {
+            var host = String(config.admin.address[..<(config.admin.address.lastIndex(of: ":") ?? config.admin.address.endIndex)])
+            if host.isEmpty || host == "0.0.0.0" || host == "*" { host = "127.0.0.1" }
+            FileHandleOutput.stderr("tether: admin endpoint on http://\(host):\(admin.port)/")
         }
         let command = self
         let reload: (@Sendable () -> Void)? = usesFile ? { @Sendable in Self.reload(server, path: command.configPath, overrides: command) } : nil
@@ -115,6 +131,7 @@ struct RunCommand: ParsableCommand {
     /// Command-line settings win over the file.
     func applyOverrides(_ c: inout ProxyConfig) throws {
         if let workers { c.workers = workers }
+        if let adminAddress { c.admin.address = adminAddress }
         switch accessLog {
         case nil: break
         case "off": c.accessLog = .off

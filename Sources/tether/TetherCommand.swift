@@ -1,12 +1,13 @@
 import ArgumentParser
 import Config
+import Proxy
 
 /// `tether` — the command line. Kept out of `main.swift` on purpose: top-level
 /// code there is `@MainActor` in Swift 6, and closures created there trap when
 /// Dispatch runs them on a loop queue (see docs/ARCHITECTURE.md).
 @main
 struct TetherCommand: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = ProxyServer.version
 
     static let configuration = CommandConfiguration(
         commandName: "tether",

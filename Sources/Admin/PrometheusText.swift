@@ -1,0 +1,99 @@
+import Proxy
+
+/// `GET /metrics`: Prometheus text exposition format 0.0.4. Base units
+/// (seconds, bytes), `_total` counters, `backend` labels, a latency histogram.
+enum PrometheusText {
+    static func render(_ s: StatsSnapshot) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
+            let l = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+            out += "\(name)\(l) \(format(value))\n"
+        }
+        family("tether_build_info", "gauge", "Tether version.")
+        sample("tether_build_info", [("version", s.version)], 1)
+        family("tether_uptime_seconds", "gauge", "Seconds since the process started.")
+        sample("tether_uptime_seconds", [], Double(s.uptimeSeconds))
+        family("tether_connections", "gauge", "Client connections open now, per listener.")
+        for l in s.listeners { sample("tether_connections", [("listener", l.address), ("tls", l.tls ? "true" : "false")], Double(l.current)) }
+        family("tether_connections_total", "counter", "Client connections accepted, per listener.")
+        for l in s.listeners { sample("tether_connections_total", [("listener", l.address), ("tls", l.tls ? "true" : "false")], Double(l.total)) }
+        family("tether_requests_total", "counter", "Requests received (answered by a backend or by Tether).")
+        sample("tether_requests_total", [], Double(s.requests))
+        family("tether_rejected_requests_total", "counter", "Requests Tether answered itself, by status.")
+        for (status, reason) in StatsJSON.rejectReasons {
+            sample("tether_rejected_requests_total", [("code", String(status)), ("reason", reason)], Double(s.rejected[status] ?? 0))
+        }
+        family("tether_config_reloads_total", "counter", "Configuration reloads, by result.")
+        sample("tether_config_reloads_total", [("result", "success")], Double(s.reloads))
+        sample("tether_config_reloads_total", [("result", "failure")], Double(s.reloadFailures))
+        family("tether_session_store_up", "gauge", "1 when the session store answered its last PING.")
+        if let url = s.store.url { sample("tether_session_store_up", [("store", url)], s.store.up == true ? 1 : 0) }
+
+        family("tether_backend_up", "gauge", "1 when the backend is healthy.")
+        for b in s.backends { sample("tether_backend_up", [("backend", b.name)], b.healthUp ? 1 : 0) }
+        family("tether_backend_state", "gauge", "The backend's state (1 for the current one).")
+        for b in s.backends {
+            for state in ["up", "down", "draining", "maintenance"] {
+                sample("tether_backend_state", [("backend", b.name), ("state", state)], b.state == state ? 1 : 0)
+            }
+        }
+        family("tether_backend_active_connections", "gauge", "Requests in flight to the backend.")
+        for b in s.backends { sample("tether_backend_active_connections", [("backend", b.name)], Double(b.activeConnections)) }
+        family("tether_backend_idle_connections", "gauge", "Idle pooled connections to the backend.")
+        for b in s.backends { sample("tether_backend_idle_connections", [("backend", b.name)], Double(b.idleConnections)) }
+        family("tether_backend_requests_total", "counter", "Requests sent to the backend.")
+        for b in s.backends { sample("tether_backend_requests_total", [("backend", b.name)], Double(b.requests)) }
+        family("tether_backend_responses_total", "counter", "Responses by status class.")
+        for b in s.backends {
+            for (i, c) in b.responses.enumerated() { sample("tether_backend_responses_total", [("backend", b.name), ("code", "\(i + 1)xx")], Double(c)) }
+        }
+        family("tether_backend_received_bytes_total", "counter", "Request bytes sent to the backend.")
+        for b in s.backends { sample("tether_backend_received_bytes_total", [("backend", b.name)], Double(b.bytesIn)) }
+        family("tether_backend_sent_bytes_total", "counter", "Response body bytes relayed from the backend.")
+        for b in s.backends { sample("tether_backend_sent_bytes_total", [("backend", b.name)], Double(b.bytesOut)) }
+        family("tether_backend_retries_total", "counter", "Requests retried elsewhere after this backend failed.")
+        for b in s.backends { sample("tether_backend_retries_total", [("backend", b.name)], Double(b.retries)) }
+        family("tether_backend_failovers_total", "counter", "Sessions that had to leave this backend.")
+        for b in s.backends { sample("tether_backend_failovers_total", [("backend", b.name)], Double(b.failoversAway)) }
+        family("tether_backend_new_sessions_total", "counter", "New sessions placed on the backend.")
+        for b in s.backends { sample("tether_backend_new_sessions_total", [("backend", b.name)], Double(b.newSessions)) }
+        family("tether_backend_sticky_hits_total", "counter", "Requests that reached their session's backend.")
+        for b in s.backends { sample("tether_backend_sticky_hits_total", [("backend", b.name)], Double(b.stickyHits + b.routeHits)) }
+        family("tether_backend_sessions_recreated_total", "counter", "Sessions that arrived by failover and were re-created.")
+        for b in s.backends { sample("tether_backend_sessions_recreated_total", [("backend", b.name)], Double(b.sessionsRecreated)) }
+        family("tether_backend_sessions_pinned", "gauge", "Sessions pinned to the backend (estimate, last 5-10 minutes).")
+        for b in s.backends { sample("tether_backend_sessions_pinned", [("backend", b.name)], Double(b.sessionsPinned)) }
+        family("tether_backend_response_seconds", "histogram", "Time from sending a request to the end of its response.")
+        for b in s.backends {
+            var cumulative = 0
+            for (i, c) in b.latencyCounts.enumerated() {
+                cumulative += c
+                let le = i < b.latencyBoundsMillis.count ? format(b.latencyBoundsMillis[i] / 1000) : "+Inf"
+                sample("tether_backend_response_seconds_bucket", [("backend", b.name), ("le", le)], Double(cumulative))
+            }
+            sample("tether_backend_response_seconds_sum", [("backend", b.name)], b.latencySumSeconds)
+            sample("tether_backend_response_seconds_count", [("backend", b.name)], Double(cumulative))
+        }
+        return out
+    }
+
+    static func format(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) }
+        return String(v)
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("\n", with: "\\n")
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

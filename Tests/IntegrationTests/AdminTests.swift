@@ -1,0 +1,163 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The admin endpoint: JSON stats, Prometheus metrics, token, actions.
+@Suite(.serialized) struct AdminTests {
+    struct Setup {
+        let apps: [DemoBackendProcess]
+        let tether: TetherProcess
+        let port: Int
+        let adminPort: Int
+        let file: TempFile
+    }
+
+    static func setup(extra: String = "", adminOptions: String = "") throws -> Setup {
+        let apps = try (1...3).map { try DemoBackendProcess(name: "app\($0)", route: "node\($0)") }
+        let port = try TestBackend.unusedPort()
+        let adminPort = try TestBackend.unusedPort()
+        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(adminPort) \(adminOptions)\naccess_log off\nworkers 2\n"
+        text += "hash_secret \"admin-test-secret-0123456789\"\nhealth_check interval=300ms timeout=200ms rise=1 fall=2\n" + extra
+        for a in apps { text += "backend \(a.name) \(a.address) route=\(a.route!)\n" }
+        let file = TempFile(emptyNamed: "admin.conf")
+        try text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+        return Setup(apps: apps, tether: tether, port: port, adminPort: adminPort, file: file)
+    }
+
+    static func json(_ port: Int, _ path: String = "/stats", token: String? = nil) throws -> [String: Any] {
+        var args = ["http://127.0.0.1:\(port)\(path)"]
+        if let token { args = ["-H", "Authorization: Bearer \(token)"] + args }
+        let r = try Curl.run(args)
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test func statsCountExactlyWhatWasSent() throws {
+        let s = try Self.setup()
+        let url = "http://127.0.0.1:\(s.port)"
+        for i in 0..<10 { try Curl.run(["\(url)/new\(i)"]) }                      // 10 new sessions
+        let jar = TempFile(emptyNamed: "jar")
+        for _ in 0..<5 { try Curl.run(["-b", jar.path, "-c", jar.path, "\(url)/"]) }  // 1 new + 4 sticky
+        for raw in ["GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "GET /" + String(repeating: "x", count: 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n"] {
+            let c = try RawClient(port: s.port)
+            c.send(raw)
+            _ = c.readToEnd()
+        }
+        try Curl.run(["--data-binary", "hello world", "\(url)/echo"])                 // 1 POST, new session
+        let st = try Self.json(s.adminPort)
+
+        for key in ["version", "uptime_seconds", "loops", "routing", "connections", "requests", "rejected", "reloads", "session_store", "backends"] {
+            #expect(st[key] != nil, "missing \(key)")
+        }
+        #expect(st["requests"] as? Int == 19)
+        let connections = try #require(st["connections"] as? [String: Any])
+        #expect(connections["total"] as? Int == 19)
+        #expect(connections["current"] as? Int == 0)
+        let rejected = try #require(st["rejected"] as? [String: Int])
+        #expect(rejected["bad_request"] == 2)
+        #expect(rejected["uri_too_long"] == 1)
+        let backends = try #require(st["backends"] as? [[String: Any]])
+        #expect(backends.count == 3)
+        let backendKeys = ["name", "address", "weight", "route", "backup", "state", "admin_state", "healthy", "since", "check",
+                           "connections", "requests", "rate", "responses", "bytes", "retries", "failovers", "sessions", "latency_ms"]
+        for b in backends { for k in backendKeys { #expect(b[k] != nil, "backend missing \(k)") } }
+        func sum(_ path: [String]) -> Int {
+            backends.reduce(0) { acc, b in
+                var v: Any? = b
+                for p in path { v = (v as? [String: Any])?[p] }
+                return acc + (v as? Int ?? 0)
+            }
+        }
+        #expect(sum(["requests"]) == 16)
+        #expect(sum(["responses", "2xx"]) == 16)
+        #expect(sum(["sessions", "new"]) == 12)
+        #expect(sum(["sessions", "sticky_hits"]) == 4)
+        #expect(sum(["failovers"]) == 0)
+        #expect(backends.allSatisfy { $0["state"] as? String == "up" })
+        let pinned = sum(["sessions", "pinned_estimate"])
+        #expect(pinned >= 11 && pinned <= 13, "pinned estimate \(pinned) for 12 sessions")
+        // The POST's body went to one backend: 11 body bytes on top of its heads.
+        let echo = try #require(backends.first { ($0["bytes"] as? [String: Int])?["out"] ?? 0 > 0 })
+        #expect(echo["latency_ms"] != nil)
+    }
+
+    @Test func metricsPassPromtoolAndAgreeWithStats() throws {
+        let s = try Self.setup()
+        for i in 0..<7 { try Curl.run(["http://127.0.0.1:\(s.port)/m\(i)"]) }
+        let metrics = try Curl.run(["http://127.0.0.1:\(s.adminPort)/metrics"]).stdout
+        let file = TempFile(emptyNamed: "metrics.txt")
+        try metrics.write(toFile: file.path, atomically: true, encoding: .utf8)
+        let check = try Curl.shell("promtool check metrics < \(file.path) 2>&1; echo exit=$?")
+        #expect(check.hasSuffix("exit=0"), "\(check)")
+        let st = try Self.json(s.adminPort)
+        #expect(metrics.contains("tether_requests_total \(st["requests"] as? Int ?? -1)\n"))
+        for b in st["backends"] as? [[String: Any]] ?? [] {
+            let name = b["name"] as? String ?? ""
+            #expect(metrics.contains("tether_backend_requests_total{backend=\"\(name)\"} \(b["requests"] as? Int ?? -1)\n"))
+            #expect(metrics.contains("tether_backend_response_seconds_count{backend=\"\(name)\"} \(b["requests"] as? Int ?? -1)\n"))
+        }
+    }
+
+    @Test func tokenIsRequiredWhenConfigured() throws {
+        let s = try Self.setup(adminOptions: "token=\"s3cret-admin-token\"")
+        #expect(try Curl.status(["http://127.0.0.1:\(s.adminPort)/stats"]) == 401)
+        #expect(try Curl.status(["-H", "Authorization: Bearer wrong-token-value", "http://127.0.0.1:\(s.adminPort)/stats"]) == 401)
+        #expect(try Curl.status(["-H", "Authorization: Bearer s3cret-admin-toke", "http://127.0.0.1:\(s.adminPort)/metrics"]) == 401)
+        #expect(try Curl.status(["-X", "POST", "http://127.0.0.1:\(s.adminPort)/backends/app1/drain"]) == 401)
+        #expect(try Curl.status(["-H", "Authorization: Bearer s3cret-admin-token", "http://127.0.0.1:\(s.adminPort)/stats"]) == 200)
+        #expect(try Curl.status(["http://127.0.0.1:\(s.adminPort)/healthz"]) == 200)
+    }
+
+    @Test func actionsChangeRoutingAtOnce() throws {
+        let s = try Self.setup()
+        let admin = "http://127.0.0.1:\(s.adminPort)"
+        let jar = try HealthTests.sessionOn("app2", port: s.port)
+        #expect(try Curl.status(["-X", "POST", "\(admin)/backends/app2/drain"]) == 200)
+        for _ in 0..<4 {
+            let r = try Curl.run(["-b", jar.path, "-c", jar.path, "http://127.0.0.1:\(s.port)/"])
+            #expect(StickyRoutingTests.backendName(r.stdout) == "app2")
+        }
+        for _ in 0..<15 {
+            #expect(StickyRoutingTests.backendName(try Curl.run(["http://127.0.0.1:\(s.port)/"]).stdout) != "app2")
+        }
+        let drained = try Self.json(s.adminPort)
+        let states = (drained["backends"] as? [[String: Any]] ?? []).map { $0["state"] as? String ?? "" }
+        #expect(states == ["up", "draining", "up"])
+        #expect(try Curl.status(["-X", "POST", "\(admin)/backends/app2/maintenance"]) == 200)
+        let moved = try Curl.run(["-b", jar.path, "-c", jar.path, "http://127.0.0.1:\(s.port)/"])
+        #expect(StickyRoutingTests.backendName(moved.stdout) != "app2")
+        #expect(try Curl.status(["-X", "POST", "\(admin)/backends/app2/enable"]) == 200)
+        var reached = false
+        for _ in 0..<15 where !reached {
+            reached = StickyRoutingTests.backendName(try Curl.run(["http://127.0.0.1:\(s.port)/"]).stdout) == "app2"
+        }
+        #expect(reached, "enabled backend takes new sessions again")
+        #expect(try Curl.status(["-X", "POST", "\(admin)/backends/nope/drain"]) == 404)
+        #expect(try Curl.status(["-X", "POST", "\(admin)/backends/app1/explode"]) == 404)
+        #expect(try Curl.status(["\(admin)/backends/app1/drain"]) == 405)
+    }
+
+    @Test func adminAnswersWhileTheProxyIsFull() throws {
+        let s = try Self.setup(extra: "max_connections 3\n")
+        let held = try (0..<3).map { _ in try RawClient(port: s.port) }
+        // Make sure all three are accepted (each gets an answer).
+        for c in held {
+            c.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(c.readResponses(1).count == 1)
+        }
+        let started = Date()
+        #expect(try Curl.status(["http://127.0.0.1:\(s.adminPort)/healthz"]) == 200)
+        let st = try Self.json(s.adminPort)
+        #expect((st["connections"] as? [String: Any])?["current"] as? Int == 3)
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(try Curl.status(["--max-time", "1", "http://127.0.0.1:\(s.port)/"]) != 200, "a fourth client got through the cap")
+    }
+
+    @Test func dashboardIsSelfContained() throws {
+        let s = try Self.setup()
+        let page = try Curl.run(["http://127.0.0.1:\(s.adminPort)/"]).stdout
+        #expect(page.hasPrefix("<!doctype html>"))
+        #expect(page.contains("fetch('/stats'"))
+        #expect(!page.contains("http://") && !page.contains("https://"), "the page loads something external")
+    }
+}
