@@ -102,9 +102,19 @@ final class BackendConnection: EventHandler, TimerTarget {
         updateInterest()
     }
 
+    /// Stops or resumes reading while the client is slow. The response
+    /// timer runs only while Tether is reading: a slow client is the send
+    /// timeout's business, not a slow backend.
     func setReadPaused(_ paused: Bool) {
         guard paused != readPaused else { return }
         readPaused = paused
+        if state == .active {
+            if paused {
+                deadline = 0
+            } else {
+                armResponseTimer()
+            }
+        }
         updateInterest()
     }
 

@@ -203,6 +203,13 @@ final class ProxySession: EventHandler, TimerTarget {
                 break
             case .partial:
                 setDeadline(.send)
+                // Below half the high-water mark, let the backend refill while
+                // the client drains the rest.
+                if phase == .exchange, let b = backend, b.readPaused, output.count < runtime.highWater / 2 {
+                    b.setReadPaused(false)
+                    relayResponse()
+                    return
+                }
                 updateInterest()
                 return
             case .error:

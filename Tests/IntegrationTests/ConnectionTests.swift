@@ -122,11 +122,36 @@ import Testing
 }
 
 extension TestBackend {
-    /// A port nothing listens on (bound, then closed).
+    /// A port nothing listens on, below the kernel's ephemeral range
+    /// (32768–60999) so that no outgoing connection of a concurrent test can
+    /// take it between this check and its use.
     static func unusedPort() throws -> Int {
-        let b = try TestBackend()
-        let p = b.port
-        b.stop()
-        return p
+        for _ in 0..<2000 {
+            let p = PortAllocator.next()
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = UInt16(p).bigEndian
+            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, 16) } }
+            close(fd)
+            if rc == 0 { return p }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+}
+
+/// Hands out ports from 20000–31999, starting at a random point per test run.
+/// Steps by two: tests put the admin endpoint on port + 1.
+enum PortAllocator {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var current = 20000 + Int.random(in: 0..<10000)
+
+    static func next() -> Int {
+        lock.withLock {
+            current += 2
+            if current >= 31998 { current = 20000 }
+            return current
+        }
     }
 }
