@@ -1,73 +1,160 @@
 #!/usr/bin/env bash
-# Runs Tether in front of three demo app servers and shows the session
-# problem it exists to solve. Installs what it needs on Debian, builds in
-# release, and cleans up every process it started on exit or Ctrl-C.
+# Tether in front of three demo app servers, telling the session story:
+#   1. no affinity: round-robin, sessions in each server's memory -> lost
+#   2. sticky: the same user stays on one server; 100 users spread evenly
+#   3. failover: the user's server dies; the session is re-created elsewhere
+#      and stays there when the server returns
+#   4. shared store: sessions in Redis, round-robin, nothing lost on a kill
+# Then everything keeps running with the dashboard URL printed.
+# Installs what is missing (libssl-dev, redis-server, curl), builds in
+# release, and stops every process it started on exit or Ctrl-C.
 #
-#   scripts/demo.sh               play the story, then keep everything running
-#   scripts/demo.sh --story-only  play the story and exit
+#   scripts/demo.sh               the story, then keep running
+#   scripts/demo.sh --story-only  the story, then exit
+#   scripts/demo.sh --no-story    skip the story, just run everything
 #   scripts/demo.sh --port N      Tether's port (default 8080, as in proxy.conf.example)
-#
-# Tether runs with proxy.conf.example (with --port N: the same file, other ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
 
 story_only=0
+no_story=0
 port=8080
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --story-only) story_only=1; shift ;;
+        --no-story) no_story=1; shift ;;
         --port) port="$2"; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
-need_packages curl:curl pkg-config:pkg-config openssl-dev:libssl-dev
+need_packages curl:curl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server python3:python3
 
 echo "building (release)..."
-swift build -c release 2>&1 | grep -E 'error|warning: unre' || true
+swift build -c release 2>&1 | grep -E 'error' || true
 bin="$(swift build -c release --show-bin-path)"
 
+work="$(mktemp -d)"
+declare -A app_pid
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}" "${app_pid[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The example config, every port shifted by (port - 8080): for the default
-# port it is proxy.conf.example itself.
+# proxy.conf.example with every port shifted by (port - 8080): for the
+# default port it is the example file itself.
 shift_by=$((port - 8080))
-conf="$(mktemp --suffix=.conf)"
-sed -e "s/127.0.0.1:8080/127.0.0.1:$port/" -e "s/127.0.0.1:9090/127.0.0.1:$((9090 + shift_by))/" \
-    -e "s/127.0.0.1:9001/127.0.0.1:$((9001 + shift_by))/" -e "s/127.0.0.1:9002/127.0.0.1:$((9002 + shift_by))/" \
-    -e "s/127.0.0.1:9003/127.0.0.1:$((9003 + shift_by))/" proxy.conf.example > "$conf"
-"$bin/tether" check --config "$conf" >/dev/null
+admin_port=$((9090 + shift_by))
+redis_port=$((6379 + shift_by + 100))
+app_port() { echo $((9000 + $1 + shift_by)); }
+sed -e "s/127.0.0.1:8080/127.0.0.1:$port/" -e "s/127.0.0.1:9090/127.0.0.1:$admin_port/" \
+    -e "s/127.0.0.1:9001/127.0.0.1:$(app_port 1)/" -e "s/127.0.0.1:9002/127.0.0.1:$(app_port 2)/" \
+    -e "s/127.0.0.1:9003/127.0.0.1:$(app_port 3)/" -e "s/^access_log stdout/access_log off/" \
+    -e "s/^health_check .*/health_check path=\/health interval=500ms timeout=300ms rise=2 fall=2/" \
+    proxy.conf.example > "$work/sticky.conf"
+sed -e "s/^routing sticky/routing balanced/" "$work/sticky.conf" > "$work/balanced.conf"
+sed -e "s|^# session_store redis://127.0.0.1:6379.*|session_store redis://127.0.0.1:$redis_port interval=1s timeout=500ms on_down=balance|" \
+    -e "s/^routing sticky/routing balanced/" "$work/sticky.conf" > "$work/store.conf"
+for c in sticky balanced store; do "$bin/tether" check --config "$work/$c.conf" >/dev/null; done
+# The story starts without affinity; without the story, run the example as is.
+if [[ $no_story -eq 1 ]]; then cp "$work/sticky.conf" "$work/proxy.conf"; else cp "$work/balanced.conf" "$work/proxy.conf"; fi
 
-for i in 1 2 3; do
-    "$bin/demo-backend" --listen "127.0.0.1:$((9000 + i + shift_by))" --name "app$i" & pids+=($!)
-done
-"$bin/tether" run --config "$conf" --workers 1 --access-log off & pids+=($!)
+start_app() { # start_app N [--store URL]
+    local n=$1; shift
+    "$bin/demo-backend" --listen "127.0.0.1:$(app_port "$n")" --name "app$n" "$@" >/dev/null 2>&1 &
+    app_pid[$n]=$!
+}
+stop_app() { { kill -9 "${app_pid[$1]}"; wait "${app_pid[$1]}"; } 2>/dev/null || true; }
+for i in 1 2 3; do start_app "$i"; done
+"$bin/tether" run --config "$work/proxy.conf" --workers 1 2>"$work/tether.log" & pids+=($!)
+tether_pid=$!
+for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
 
-for _ in $(seq 1 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break
-    sleep 0.1
-done
-
+url="http://127.0.0.1:$port"
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
-jar="$(mktemp)"
-trap 'rm -f "$jar" "$conf"; cleanup' EXIT
+note() { printf '   %s\n' "$*"; }
+get() { printf '     '; curl -s -b "$1" -c "$1" "$url$2"; }
+reload_to() { # reload_to CONFIG: swap the config and SIGHUP, then wait for the confirmation
+    local before; before=$(grep -c "configuration reloaded" "$work/tether.log" || true)
+    cp "$work/$1.conf" "$work/proxy.conf"
+    kill -HUP "$tether_pid"
+    for _ in $(seq 1 50); do
+        [[ $(grep -c "configuration reloaded" "$work/tether.log" || true) -gt $before ]] && return 0
+        sleep 0.1
+    done
+}
+wait_log() { for _ in $(seq 1 100); do grep -q "$1" "$work/tether.log" && return 0; sleep 0.1; done; }
+backend_of() { grep -o 'app[0-9]' <<<"$1" | head -1; }
 
-say "1. No affinity: round-robin over three servers that keep sessions in memory."
-echo "   alice logs in:"
-printf '     '; curl -s -c "$jar" "http://127.0.0.1:$port/login?user=alice"
-echo "   and asks who she is, three times:"
-for _ in 1 2 3; do printf '     '; curl -s -b "$jar" "http://127.0.0.1:$port/whoami"; done
-echo "   Her session lives on one server; the others do not know her. That is the"
-echo "   session consistency problem. Sticky routing and shared-store routing come next."
+if [[ $no_story -eq 0 ]]; then
+    say "1. No affinity: round-robin over three servers that keep sessions in memory."
+    note "alice logs in, then asks who she is three times:"
+    jar="$work/alice"
+    get "$jar" "/login?user=alice"
+    for _ in 1 2 3; do get "$jar" "/whoami"; done
+    note "Her session lives on the server that created it; the next requests land"
+    note "on the others, which do not know her (and each hands her a new, empty"
+    note "session, so even the first server loses track): the session consistency problem."
+
+    say "2. Sticky routing (SIGHUP to the sticky config: no connection dropped)."
+    reload_to sticky
+    jar="$work/bob"
+    note "bob logs in and makes four more requests:"
+    get "$jar" "/login?user=bob"
+    for _ in 1 2 3 4; do get "$jar" "/whoami"; done
+    note "Every request went to the server holding his session (cookie TETHER=<key>,"
+    note "a key whose keyed hash leads to that server). Now 100 new users:"
+    for u in $(seq 1 100); do curl -s -o /dev/null -c "$work/u$u" "$url/login?user=u$u"; done
+    curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for b in s["backends"]:
+    name, new = b["name"], b["sessions"]["new"]
+    print(f"     {name}: {new:3d} new sessions  " + "#" * (new // 2))
+print("     (the bound: no server above ceil(1.25 x average) of new sessions)")'
+
+    say "3. Failover: the server holding bob's session dies."
+    home=$(backend_of "$(curl -s -b "$work/bob" -c "$work/bob" "$url/whoami")")
+    n=${home#app}
+    stop_app "$n"
+    note "$home killed. bob's next request:"
+    get "$work/bob" "/"
+    note "Another server answered at once (Tether retried the refused connection)."
+    note "bob's session was lost with $home, so he logs in again there:"
+    get "$work/bob" "/login?user=bob"
+    wait_log "backend $home .* is down"
+    note "Tether marked $home down ($(grep -o "backend $home .* is down: [^;]*" "$work/tether.log" | tail -1 | sed 's/.*down: //'))."
+    start_app "$n"
+    wait_log "backend $home .* is up"
+    note "$home is back and healthy; bob stays on his new server (no second loss):"
+    for _ in 1 2 3; do get "$work/bob" "/whoami"; done
+
+    say "4. Shared store: sessions in Redis, round-robin, any server will do."
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 & pids+=($!)
+    for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.1; done
+    for i in 1 2 3; do stop_app "$i"; start_app "$i" --store "redis://127.0.0.1:$redis_port"; done
+    for i in 1 2 3; do for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$(app_port "$i")") 2>/dev/null && break; sleep 0.1; done; done
+    reload_to store
+    jar="$work/carol"
+    note "carol logs in; her requests go round-robin over all three servers:"
+    get "$jar" "/login?user=carol"
+    for _ in 1 2 3; do get "$jar" "/whoami"; done
+    stop_app 2
+    note "app2 killed; carol carries on, her session is in Redis:"
+    for _ in 1 2 3; do get "$jar" "/whoami"; done
+    start_app 2 --store "redis://127.0.0.1:$redis_port"
+    note "Session store: $(curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin)["session_store"]; print(s["url"], s["state"])')"
+fi
 
 if [[ $story_only -eq 1 ]]; then exit 0; fi
-say "Running: Tether on http://127.0.0.1:$port/ in front of app1..app3. Ctrl-C stops everything."
-wait
+say "Running: Tether on $url/ in front of app1..app3."
+note "dashboard:  http://127.0.0.1:$admin_port/"
+note "stats:      $bin/tether stats --admin http://127.0.0.1:$admin_port"
+note "Ctrl-C stops everything."
+wait "$tether_pid"

@@ -35,7 +35,7 @@ const token=(location.hash.match(/token=([^&]+)/)||[])[1];const hdr=token?{Autho
 const hist={};const esc=s=>String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 function spark(v){const w=110,h=22,m=Math.max(1,...v);const p=v.map((x,i)=>`${(i*(w/(Math.max(1,v.length-1)))).toFixed(1)},${(h-1-(x/m)*(h-2)).toFixed(1)}`).join(' ');
 return `<svg width="${w}" height="${h}"><polyline fill="none" stroke="#58a6ff" stroke-width="1.5" points="${p}"/></svg>`}
-function dur(s){s=Math.max(0,s);return s<60?s+'s':s<3600?Math.floor(s/60)+'m':Math.floor(s/3600)+'h'+Math.floor(s%3600/60)+'m'}
+function dur(s){s=Math.max(0,Math.floor(s));return s<60?s+'s':s<3600?Math.floor(s/60)+'m':Math.floor(s/3600)+'h'+Math.floor(s%3600/60)+'m'}
 async function act(name,a){await fetch(`/backends/${encodeURIComponent(name)}/${a}`,{method:'POST',headers:hdr});load()}
 async function load(){try{const r=await fetch('/stats',{headers:hdr});if(!r.ok){document.getElementById('status').innerHTML=`<span class=err>/stats: ${r.status}</span>`;return}
 const s=await r.json();const now=Date.now()/1000;
