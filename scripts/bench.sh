@@ -8,6 +8,8 @@
 # (utime+stime from /proc/PID/stat) and reports requests per proxy CPU-second.
 #
 #   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N]
+#   scripts/bench.sh --stats-overhead   Tether with its admin counters vs a build
+#                                       with them compiled out (TETHER_NO_STATS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
@@ -15,11 +17,13 @@ source scripts/lib/install.sh
 duration=10
 rounds=3
 connections=50
+stats_overhead=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
+        --stats-overhead) stats_overhead=1; shift ;;
         -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -29,6 +33,11 @@ need_packages wrk:wrk nginx:nginx-light haproxy:haproxy curl:curl pkg-config:pkg
 
 swift build -c release --product tether 2>&1 | grep -v '^\[' || true
 tether_bin="$(swift build -c release --show-bin-path)/tether"
+if [[ $stats_overhead -eq 1 ]]; then
+    echo "building the comparison binary without stats counters (.build-nostats)..."
+    swift build -c release --product tether --scratch-path .build-nostats -Xswiftc -DTETHER_NO_STATS 2>&1 | grep -E 'error' || true
+    nostats_bin="$(swift build -c release --scratch-path .build-nostats --show-bin-path)/tether"
+fi
 
 work="$(mktemp -d)"
 pids=()
@@ -107,6 +116,12 @@ taskset -c 1 nginx -c "$work/backends.conf" & pids+=($!)
 taskset -c 0 "$tether_bin" run --listen 127.0.0.1:$P_TETHER --workers 1 --access-log off \
     --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3 2>"$work/tether.err" & pids+=($!)
 tether_pid=$!
+P_NOSTATS=18083
+if [[ $stats_overhead -eq 1 ]]; then
+    taskset -c 0 "$nostats_bin" run --listen 127.0.0.1:$P_NOSTATS --workers 1 --access-log off \
+        --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3 2>/dev/null & pids+=($!)
+    nostats_pid=$!
+fi
 taskset -c 0 nginx -c "$work/nginx-proxy.conf" & pids+=($!)
 taskset -c 0 haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.err" & pids+=($!)
 haproxy_pid=$!
@@ -120,6 +135,7 @@ wait_port() {
     exit 1
 }
 for p in $B1 $P_TETHER $P_NGINX $P_HAPROXY; do wait_port "$p"; done
+[[ $stats_overhead -eq 1 ]] && wait_port $P_NOSTATS
 # nginx's worker, not its master, does the proxying.
 nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | head -1)
 
@@ -128,8 +144,9 @@ hz=$(getconf CLK_TCK)
 
 declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req
 targets=(direct tether nginx haproxy)
-port_of() { case "$1" in direct) echo $B1 ;; tether) echo $P_TETHER ;; nginx) echo $P_NGINX ;; haproxy) echo $P_HAPROXY ;; esac; }
-pid_of() { case "$1" in tether) echo "$tether_pid" ;; nginx) echo "$nginx_pid" ;; haproxy) echo "$haproxy_pid" ;; *) echo "" ;; esac; }
+[[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
+port_of() { case "$1" in direct) echo $B1 ;; tether) echo $P_TETHER ;; nginx) echo $P_NGINX ;; haproxy) echo $P_HAPROXY ;; nostats) echo $P_NOSTATS ;; esac; }
+pid_of() { case "$1" in tether) echo "$tether_pid" ;; nginx) echo "$nginx_pid" ;; haproxy) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
@@ -177,5 +194,10 @@ for t in "${targets[@]}"; do
     printf '| %-8s | %10s | %8s | %8s | %22s |\n' "$t" "$rps" "$p50" "$p99" "$pc"
 done
 echo
+if [[ $stats_overhead -eq 1 ]]; then
+    awk -v t="${per_cpu[tether]}" -v n="${per_cpu[nostats]}" -v a="${sum_rps[tether]}" -v b="${sum_rps[nostats]}" \
+        'BEGIN { printf "stats on / stats compiled out: req/s %.3fx, requests per proxy CPU-second %.3fx\n", a/b, t/n }'
+    exit 0
+fi
 awk -v t="${per_cpu[tether]}" -v n="${per_cpu[nginx]}" -v h="${per_cpu[haproxy]}" \
     'BEGIN { printf "requests per proxy CPU-second: Tether/nginx %.2fx, Tether/HAProxy %.2fx\n", t/n, t/h }'

@@ -5,7 +5,8 @@
 #   3. failover: the user's server dies; the session is re-created elsewhere
 #      and stays there when the server returns
 #   4. shared store: sessions in Redis, round-robin, nothing lost on a kill
-# Then everything keeps running with the dashboard URL printed.
+# Then everything keeps running with the dashboard URL printed. The story's
+# last line is a JSON summary of its outcomes (checked by scripts/test.sh).
 # Installs what is missing (libssl-dev, redis-server, curl), builds in
 # release, and stops every process it started on exit or Ctrl-C.
 #
@@ -79,7 +80,10 @@ for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" 
 url="http://127.0.0.1:$port"
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 note() { printf '   %s\n' "$*"; }
-get() { printf '     '; curl -s -b "$1" -c "$1" "$url$2"; }
+# get JAR PATH: one request as that user; the answer is printed and kept in $last.
+last=""
+get() { last=$(curl -s -b "$1" -c "$1" "$url$2"); printf '     %s\n' "$last"; }
+visits_of() { grep -o 'visit [0-9]*\|visits=[0-9]*' <<<"$1" | grep -o '[0-9]*$'; }
 reload_to() { # reload_to CONFIG: swap the config and SIGHUP, then wait for the confirmation
     local before; before=$(grep -c "configuration reloaded" "$work/tether.log" || true)
     cp "$work/$1.conf" "$work/proxy.conf"
@@ -97,7 +101,8 @@ if [[ $no_story -eq 0 ]]; then
     note "alice logs in, then asks who she is three times:"
     jar="$work/alice"
     get "$jar" "/login?user=alice"
-    for _ in 1 2 3; do get "$jar" "/whoami"; done
+    s1_lost=false
+    for _ in 1 2 3; do get "$jar" "/whoami"; grep -q "you are alice" <<<"$last" || s1_lost=true; done
     note "Her session lives on the server that created it; the next requests land"
     note "on the others, which do not know her (and each hands her a new, empty"
     note "session, so even the first server loses track): the session consistency problem."
@@ -107,10 +112,16 @@ if [[ $no_story -eq 0 ]]; then
     jar="$work/bob"
     note "bob logs in and makes four more requests:"
     get "$jar" "/login?user=bob"
-    for _ in 1 2 3 4; do get "$jar" "/whoami"; done
+    s2_home=$(backend_of "$last")
+    s2_kept=true
+    for _ in 1 2 3 4; do
+        get "$jar" "/whoami"
+        [[ $(backend_of "$last") == "$s2_home" ]] && grep -q "you are bob" <<<"$last" || s2_kept=false
+    done
     note "Every request went to the server holding his session (cookie TETHER=<key>,"
     note "a key whose keyed hash leads to that server). Now 100 new users:"
     for u in $(seq 1 100); do curl -s -o /dev/null -c "$work/u$u" "$url/login?user=u$u"; done
+    s2_spread=$(curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c 'import json,sys; print(json.dumps([b["sessions"]["new"] for b in json.load(sys.stdin)["backends"]]))')
     curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
@@ -125,6 +136,9 @@ print("     (the bound: no server above ceil(1.25 x average) of new sessions)")'
     stop_app "$n"
     note "$home killed. bob's next request:"
     get "$work/bob" "/"
+    s3_new_home=$(backend_of "$last")
+    s3_recreated=0
+    [[ "$s3_new_home" != "$home" && $(visits_of "$last") == 1 ]] && s3_recreated=1
     note "Another server answered at once (Tether retried the refused connection)."
     note "bob's session was lost with $home, so he logs in again there:"
     get "$work/bob" "/login?user=bob"
@@ -133,7 +147,11 @@ print("     (the bound: no server above ceil(1.25 x average) of new sessions)")'
     start_app "$n"
     wait_log "backend $home .* is up"
     note "$home is back and healthy; bob stays on his new server (no second loss):"
-    for _ in 1 2 3; do get "$work/bob" "/whoami"; done
+    s3_kept=true
+    for _ in 1 2 3; do
+        get "$work/bob" "/whoami"
+        [[ $(backend_of "$last") == "$s3_new_home" ]] && grep -q "you are bob" <<<"$last" || s3_kept=false
+    done
 
     say "4. Shared store: sessions in Redis, round-robin, any server will do."
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 & pids+=($!)
@@ -144,12 +162,24 @@ print("     (the bound: no server above ceil(1.25 x average) of new sessions)")'
     jar="$work/carol"
     note "carol logs in; her requests go round-robin over all three servers:"
     get "$jar" "/login?user=carol"
-    for _ in 1 2 3; do get "$jar" "/whoami"; done
+    s4_kept=true
+    s4_backends=""
+    expected=2
+    for _ in 1 2 3; do
+        get "$jar" "/whoami"; s4_backends+="$(backend_of "$last") "
+        [[ $(visits_of "$last") == "$expected" ]] || s4_kept=false; expected=$((expected + 1))
+    done
     stop_app 2
     note "app2 killed; carol carries on, her session is in Redis:"
-    for _ in 1 2 3; do get "$jar" "/whoami"; done
+    for _ in 1 2 3; do
+        get "$jar" "/whoami"
+        [[ $(visits_of "$last") == "$expected" ]] || s4_kept=false; expected=$((expected + 1))
+    done
+    s4_spread=$(tr ' ' '\n' <<<"$s4_backends" | sort -u | grep -c app || true)
     start_app 2 --store "redis://127.0.0.1:$redis_port"
     note "Session store: $(curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin)["session_store"]; print(s["url"], s["state"])')"
+    printf '{"no_affinity":{"session_lost":%s},"sticky":{"session_kept":%s,"new_sessions_per_backend":%s},"failover":{"sessions_recreated":%s,"kept_after_return":%s},"shared_store":{"session_kept":%s,"backends_used":%s}}\n' \
+        "$s1_lost" "$s2_kept" "$s2_spread" "$s3_recreated" "$s3_kept" "$s4_kept" "$s4_spread"
 fi
 
 if [[ $story_only -eq 1 ]]; then exit 0; fi

@@ -4,8 +4,8 @@
 # Installs what it needs on Debian (curl, libssl-dev, pkg-config, redis-server,
 # prometheus for promtool).
 #
-#   scripts/test.sh            all tests (debug build)
-#   scripts/test.sh FILTER     only tests whose name matches FILTER
+#   scripts/test.sh            all tests (debug build), then the demo story
+#   scripts/test.sh FILTER     only tests whose name matches FILTER (no demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
@@ -28,5 +28,40 @@ summary=$(grep -E 'Test run with [0-9]+ tests? ' "$log" | tail -1)
 total=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$summary")
 failed=$(grep -cE '^✘ Test [^ ]+\(.*\) failed' "$log" || true)
 [[ -n "$summary" ]] || echo "no test summary"
+
+# The README's first command, end to end: the demo story's outcomes, from its
+# JSON summary line, and no process left behind.
+if [[ ${#filter[@]} -eq 0 ]]; then
+    total=$((total + 1))
+    demo_port=18780
+    story=$(bash scripts/demo.sh --story-only --port "$demo_port" 2>&1 | tee /tmp/tether-demo-story.log | tail -1)
+    verdict=$(python3 - "$story" <<'PY'
+import json, sys
+try:
+    s = json.loads(sys.argv[1])
+except Exception:
+    print("no JSON summary (see /tmp/tether-demo-story.log)"); sys.exit()
+problems = []
+if not s["no_affinity"]["session_lost"]: problems.append("step 1: the session was not lost without affinity")
+if not s["sticky"]["session_kept"]: problems.append("step 2: sticky routing lost the session")
+spread = s["sticky"]["new_sessions_per_backend"]
+if max(spread) > -(-125 * sum(spread) // (100 * len(spread))): problems.append(f"step 2: spread {spread} over the bound")
+if s["failover"]["sessions_recreated"] != 1: problems.append("step 3: the session was not re-created exactly once")
+if not s["failover"]["kept_after_return"]: problems.append("step 3: the session moved back")
+if not s["shared_store"]["session_kept"]: problems.append("step 4: the shared store lost the session")
+if s["shared_store"]["backends_used"] < 3: problems.append("step 4: requests did not cross all backends")
+print("; ".join(problems) or "ok")
+PY
+)
+    leftover=$(pgrep -f "127.0.0.1:$((demo_port))|127.0.0.1:$((9000 + demo_port - 8080 + 1))|--port $((6379 + demo_port - 8080 + 100))" || true)
+    [[ -n "$leftover" ]] && verdict="processes left behind: $leftover"
+    if [[ "$verdict" == ok ]]; then
+        echo "✔ demo story (scripts/demo.sh --story-only): $story"
+    else
+        echo "✘ demo story: $verdict"
+        failed=$((failed + 1))
+        status=1
+    fi
+fi
 echo "$((total - failed)) passed, ${failed} failed"
 exit "$status"

@@ -119,6 +119,7 @@ extension ProxySession {
 
     /// Counters for the admin endpoint: loop-local, no lock.
     func recordStats(backendNanos: UInt64) {
+        #if !TETHER_NO_STATS
         ctx.loopStats.requests += 1
         guard backendIndex >= 0, runtime === ctx.runtime else {
             ctx.loopStats.rejected[status, default: 0] += 1
@@ -130,6 +131,7 @@ extension ProxySession {
         ctx.stats[i].bytesOut += bytesToClient
         ctx.stats[i].bytesIn += bytesToBackend
         if responseHeadDone { ctx.stats[i].latency.record(nanos: backendNanos) }
+        #endif
     }
 
     /// The response is complete: recycle the backend connection, log, go on.

@@ -14,6 +14,7 @@ extension ProxySession {
         keyHash = d.keyHash
         issueCookie = d.issueCookie
         tried.append(d.backend)
+        #if !TETHER_NO_STATS
         if let h = d.keyHash { ctx.stats[d.backend].pinned.add(h, now: ctx.loop.now) }
         switch d.reason {
         case .newSession: ctx.stats[d.backend].newSessions += 1
@@ -27,6 +28,7 @@ extension ProxySession {
             }
         case .balanced: break
         }
+        #endif
         return d.backend
     }
 
@@ -57,7 +59,9 @@ extension ProxySession {
         extraFields.removeAll(keepingCapacity: true)
         guard issueCookie, runtime === ctx.runtime, ctx.router.mode == .sticky else { return }
         let h = ctx.router.mintKey(for: backendIndex, into: &sessionKey)
+        #if !TETHER_NO_STATS
         ctx.stats[backendIndex].pinned.add(h, now: ctx.loop.now)
+        #endif
         extraFields.append(static: "Set-Cookie: ")
         extraFields.append(contentsOf: runtime.cookieName)
         extraFields.append(0x3D)

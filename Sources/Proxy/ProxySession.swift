@@ -97,9 +97,11 @@ final class ProxySession: EventHandler, TimerTarget {
 
     func start() {
         ctx.add(self)
+        #if !TETHER_NO_STATS
         ctx.loopStats.connectionsTotal += 1
         ctx.loopStats.perListener[listener, default: ListenerCounters()].current += 1
         ctx.loopStats.perListener[listener, default: ListenerCounters()].total += 1
+        #endif
         interest = EventLoop.readable
         _ = ctx.loop.register(fd, events: interest, handler: self)
         setDeadline(.header)
@@ -294,7 +296,9 @@ final class ProxySession: EventHandler, TimerTarget {
         releaseLoad()
         ctx.loop.deregister(fd)
         Glibc.close(fd)
+        #if !TETHER_NO_STATS
         ctx.loopStats.perListener[listener]?.current -= 1
+        #endif
         ctx.remove(self)
     }
 
@@ -310,7 +314,9 @@ final class ProxySession: EventHandler, TimerTarget {
         releaseLoad()
         ctx.loop.deregister(fd)
         Socket.abort(fd)
+        #if !TETHER_NO_STATS
         ctx.loopStats.perListener[listener]?.current -= 1
+        #endif
         ctx.remove(self)
     }
 
