@@ -76,7 +76,9 @@ public final class ProxyServer: @unchecked Sendable {
         group = EventLoopGroup(count: config.workers)
         var fresh: [HealthMonitor] = []
         var monitors: [String: HealthMonitor] = [:]
-        let runtime = try Self.makeRuntime(config, generation: 1, loops: group.loops, existing: [:], into: &monitors, created: &fresh)
+        var updates: [(HealthMonitor, HealthCheckSettings)] = []
+        let runtime = try Self.makeRuntime(
+            config, generation: 1, loops: group.loops, existing: [:], into: &monitors, created: &fresh, updates: &updates)
         self.runtime = runtime
         self.monitors = monitors
         let limit = ConnectionLimit(maximum: config.maxConnections)
@@ -106,10 +108,13 @@ public final class ProxyServer: @unchecked Sendable {
 
     /// Resolves the backends and gives each a health monitor: the existing
     /// one when name and address are unchanged (its state survives the
-    /// reload), a new one otherwise (returned in `created`, not yet started).
+    /// reload; its new settings are returned in `updates`, to apply once the
+    /// reload cannot fail any more), a new one otherwise (returned in
+    /// `created`, not yet started).
     private static func makeRuntime(
         _ config: ProxyConfig, generation: Int, loops: [EventLoop], existing: [String: HealthMonitor],
-        into kept: inout [String: HealthMonitor], created: inout [HealthMonitor]
+        into kept: inout [String: HealthMonitor], created: inout [HealthMonitor],
+        updates: inout [(HealthMonitor, HealthCheckSettings)]
     ) throws(StartError) -> ProxyRuntime {
         do {
             let targets = try ProxyRuntime.resolve(config, generation: generation)
@@ -118,7 +123,7 @@ public final class ProxyServer: @unchecked Sendable {
                 let key = "\(t.name)@\(t.address)"
                 let settings = HealthCheckSettings(global: config.health, backend: config.backends[i])
                 if let m = existing[key] {
-                    m.loop.execute { m.update(settings) }
+                    updates.append((m, settings))
                     monitors.append(m)
                     kept[key] = m
                 } else {
@@ -238,13 +243,16 @@ public final class ProxyServer: @unchecked Sendable {
         }
         var kept: [String: HealthMonitor] = [:]
         var created: [HealthMonitor] = []
+        var updates: [(HealthMonitor, HealthCheckSettings)] = []
         let newRuntime = try Self.makeRuntime(
-            config, generation: runtime.generation + 1, loops: group.loops, existing: monitors, into: &kept, created: &created)
+            config, generation: runtime.generation + 1, loops: group.loops, existing: monitors, into: &kept,
+            created: &created, updates: &updates)
         let newListeners: [Listener]
         do { newListeners = try openListeners(config.listeners.map(\.address), keeping: listeners) } catch {
             // Nothing changes: monitors made for this reload are dropped unstarted.
             throw error
         }
+        for (m, settings) in updates { m.loop.execute { m.update(settings) } }
         for (key, m) in monitors where kept[key] !== m { m.loop.execute { m.stop() } }
         for m in created {
             wire(m)
