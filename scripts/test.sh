@@ -4,7 +4,8 @@
 # Installs what it needs on Debian (curl, libssl-dev, pkg-config, redis-server,
 # prometheus for promtool).
 #
-#   scripts/test.sh            all tests (debug build), then the demo story
+#   scripts/test.sh            all tests (debug build), the demo story, 15 s of
+#                              each fuzz target (TETHER_FUZZ_SECONDS to change)
 #   scripts/test.sh FILTER     only tests whose name matches FILTER (no demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +63,21 @@ PY
         failed=$((failed + 1))
         status=1
     fi
+fi
+# Each libFuzzer target for a short, bounded time: a parser regression that
+# crashes or breaks a differential check shows here.
+if [[ ${#filter[@]} -eq 0 && "${TETHER_FUZZ_SECONDS:-15}" != 0 ]]; then
+    for target in request response chunked config; do
+        total=$((total + 1))
+        if fuzz_out=$(bash scripts/fuzz.sh "$target" "${TETHER_FUZZ_SECONDS:-15}" 2>&1); then
+            echo "✔ fuzz $target: $(grep -o 'number_of_executed_units: *[0-9]*' <<<"$fuzz_out" | grep -o '[0-9]*$') inputs, no crash"
+        else
+            echo "✘ fuzz $target failed:"
+            tail -20 <<<"$fuzz_out"
+            failed=$((failed + 1))
+            status=1
+        fi
+    done
 fi
 echo "$((total - failed)) passed, ${failed} failed"
 exit "$status"

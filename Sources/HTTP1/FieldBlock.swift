@@ -103,6 +103,7 @@ struct FieldBlock {
             if bad { return .invalidTransferEncoding }
         case .connection:
             var bad = false
+            var protectedToken = false
             _ = buf.forEachListElement(value) { element in
                 if element.isEmpty { return true }
                 for i in element where !ASCII.isTChar(buf[i]) {
@@ -113,12 +114,18 @@ struct FieldBlock {
                     connectionClose = true
                 } else if buf.equalsLowercased(element, "keep-alive") {
                     connectionKeepAlive = true
+                } else if buf.equalsLowercased(element, "host") || buf.equalsLowercased(element, "content-length")
+                    || buf.equalsLowercased(element, "transfer-encoding")
+                {
+                    protectedToken = true
+                    return false
                 } else {
                     connectionTokens.append(element)
                 }
                 return true
             }
             if bad { return .invalidFieldValue }
+            if protectedToken { return .connectionNamesProtectedField }
         case .expect:
             if buf.equalsLowercased(value, "100-continue") {
                 expectContinue = true

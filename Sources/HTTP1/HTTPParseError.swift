@@ -33,6 +33,10 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case invalidChunk
     /// RFC 9110 §10.1.1: an expectation other than 100-continue.
     case unsupportedExpectation
+    /// RFC 9110 §7.6.1: `Connection` naming Host, Content-Length or
+    /// Transfer-Encoding. Removing those as hop-by-hop would forward a request
+    /// without its Host, or a body without its length (found by fuzzing).
+    case connectionNamesProtectedField
     /// Method this proxy will not forward (CONNECT).
     case unsupportedMethod
     /// RFC 9112 §3: request line longer than the limit.

@@ -82,6 +82,10 @@ import Testing
         Case(name: "RFC 9110 §7.2 Host with userinfo", raw: "GET / HTTP/1.1\r\nHost: user@evil\r\n\r\n", error: .invalidHost),
         Case(name: "RFC 9110 §7.2 Host with path", raw: "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", error: .invalidHost),
         Case(name: "RFC 9110 §7.2 Host with space", raw: "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", error: .invalidHost),
+        // Connection options that would strip framing or routing fields (RFC 9110 §7.6.1)
+        Case(name: "RFC 9110 §7.6.1 Connection names Content-Length", raw: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: content-length\r\n\r\n", error: .connectionNamesProtectedField),
+        Case(name: "RFC 9110 §7.6.1 Connection names Host", raw: "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Host\r\n\r\n", error: .connectionNamesProtectedField),
+        Case(name: "RFC 9110 §7.6.1 Connection names Transfer-Encoding", raw: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: Transfer-Encoding\r\n\r\n", error: .connectionNamesProtectedField),
         // Expectations (RFC 9110 §10.1.1)
         Case(name: "RFC 9110 §10.1.1 unknown expectation is 417", raw: "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", error: .unsupportedExpectation),
         // Connection option syntax (RFC 9110 §7.6.1)
