@@ -24,5 +24,10 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$target"
     "${sources[@]}" "$main" -o "$out/fuzz-$target" 2>&1 | grep -v "warning: Cannot export local symbol" || true
 # New inputs go to a scratch directory; the committed seeds stay as they are.
 # (Swift's interactive backtracer would hold a crashing fuzzer: off.)
-SWIFT_BACKTRACE=enable=no "$out/fuzz-$target" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
-    -artifact_prefix="$out/crash-$target-" "$out/work-$target" "Tests/Fuzz/corpus/$target" 2>&1 | tail -4
+# A crash (or a failed differential check) exits non-zero with its report.
+if ! SWIFT_BACKTRACE=enable=no "$out/fuzz-$target" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
+    -artifact_prefix="$out/crash-$target-" "$out/work-$target" "Tests/Fuzz/corpus/$target" > "$out/fuzz-$target.log" 2>&1; then
+    grep -E "Fatal error|ERROR|SUMMARY|Test unit written" "$out/fuzz-$target.log" | head -10
+    exit 1
+fi
+grep "stat::" "$out/fuzz-$target.log"
