@@ -285,25 +285,12 @@ final class ProxySession: EventHandler, TimerTarget {
         updateInterest()
     }
 
-    func closeNow() {
-        guard phase != .closed else { return }
-        phase = .closed
-        deadline = 0
-        if let b = backend {
-            backend = nil
-            b.close()
-        }
-        releaseLoad()
-        ctx.loop.deregister(fd)
-        Glibc.close(fd)
-        #if !TETHER_NO_STATS
-        ctx.loopStats.perListener[listener]?.current -= 1
-        #endif
-        ctx.remove(self)
-    }
+    func closeNow() { teardown(reset: false) }
 
     /// Closes with RST: the client must not take a cut-short response for a whole one.
-    func abort() {
+    func abort() { teardown(reset: true) }
+
+    private func teardown(reset: Bool) {
         guard phase != .closed else { return }
         phase = .closed
         deadline = 0
@@ -313,7 +300,7 @@ final class ProxySession: EventHandler, TimerTarget {
         }
         releaseLoad()
         ctx.loop.deregister(fd)
-        Socket.abort(fd)
+        if reset { Socket.abort(fd) } else { Glibc.close(fd) }
         #if !TETHER_NO_STATS
         ctx.loopStats.perListener[listener]?.current -= 1
         #endif
