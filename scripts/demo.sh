@@ -49,16 +49,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # proxy.conf.example with every port shifted by (port - 8080): for the
-# default port it is the example file itself.
+# default port it is the example file itself. Steps 1 and 4 use the same file
+# with routing balanced (and, in step 4, its session_store line enabled).
 shift_by=$((port - 8080))
 admin_port=$((9090 + shift_by))
 redis_port=$((6379 + shift_by + 100))
 app_port() { echo $((9000 + $1 + shift_by)); }
 sed -e "s/127.0.0.1:8080/127.0.0.1:$port/" -e "s/127.0.0.1:9090/127.0.0.1:$admin_port/" \
     -e "s/127.0.0.1:9001/127.0.0.1:$(app_port 1)/" -e "s/127.0.0.1:9002/127.0.0.1:$(app_port 2)/" \
-    -e "s/127.0.0.1:9003/127.0.0.1:$(app_port 3)/" -e "s/^access_log stdout/access_log off/" \
-    -e "s/^health_check .*/health_check path=\/health interval=500ms timeout=300ms rise=2 fall=2/" \
-    proxy.conf.example > "$work/sticky.conf"
+    -e "s/127.0.0.1:9003/127.0.0.1:$(app_port 3)/" proxy.conf.example > "$work/sticky.conf"
 sed -e "s/^routing sticky/routing balanced/" "$work/sticky.conf" > "$work/balanced.conf"
 sed -e "s|^# session_store redis://127.0.0.1:6379.*|session_store redis://127.0.0.1:$redis_port interval=1s timeout=500ms on_down=balance|" \
     -e "s/^routing sticky/routing balanced/" "$work/sticky.conf" > "$work/store.conf"
@@ -73,7 +72,8 @@ start_app() { # start_app N [--store URL]
 }
 stop_app() { { kill -9 "${app_pid[$1]}"; wait "${app_pid[$1]}"; } 2>/dev/null || true; }
 for i in 1 2 3; do start_app "$i"; done
-"$bin/tether" run --config "$work/proxy.conf" --workers 1 2>"$work/tether.log" & pids+=($!)
+# The example logs every request to stdout: keep that in a file, not on the story.
+"$bin/tether" run --config "$work/proxy.conf" --workers 1 >"$work/access.log" 2>"$work/tether.log" & pids+=($!)
 tether_pid=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
 
@@ -93,7 +93,7 @@ reload_to() { # reload_to CONFIG: swap the config and SIGHUP, then wait for the 
         sleep 0.1
     done
 }
-wait_log() { for _ in $(seq 1 100); do grep -q "$1" "$work/tether.log" && return 0; sleep 0.1; done; }
+wait_log() { for _ in $(seq 1 300); do grep -q "$1" "$work/tether.log" && return 0; sleep 0.1; done; }
 backend_of() { grep -o 'app[0-9]' <<<"$1" | head -1; }
 
 if [[ $no_story -eq 0 ]]; then
