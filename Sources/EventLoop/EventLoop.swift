@@ -65,12 +65,6 @@ public final class EventLoop: @unchecked Sendable {
         queue.async(execute: body)
     }
 
-    public var inLoop: Bool {
-        // Cheap enough for assertions; not used on the hot path.
-        dispatchPrecondition(condition: .onQueue(queue))
-        return true
-    }
-
     // MARK: Registration
 
     /// Watches `fd` for `events` (level-triggered) and routes them to `handler`.

@@ -67,15 +67,4 @@ public struct ReceiveBuffer {
         if e == EAGAIN || e == EWOULDBLOCK || e == EINTR { return .wouldBlock }
         return .error(e)
     }
-
-    /// Appends bytes that arrived some other way (tests, TLS).
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        if freeTail < bytes.count { compact() }
-        reserve(writeIndex + bytes.count)
-        let w = writeIndex
-        storage.withUnsafeMutableBytes { p in
-            (p.baseAddress! + w).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        }
-        writeIndex += bytes.count
-    }
 }

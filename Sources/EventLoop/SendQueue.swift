@@ -44,9 +44,4 @@ public struct SendQueue {
         }
         return .partial
     }
-
-    public mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        head = 0
-    }
 }

@@ -66,7 +66,6 @@ final class BackendConnection: EventHandler, TimerTarget {
     }
 
     private func registerOrFail() {
-        ctx.backendConnectionsOpened += 1
         interest = state == .connecting ? EventLoop.writable : EventLoop.readable
         _ = ctx.loop.register(fd, events: interest, handler: self)
     }

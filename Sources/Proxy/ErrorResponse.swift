@@ -2,7 +2,7 @@
 /// connection: after an error the framing of what the client sends next is in
 /// doubt, and guessing is how requests get smuggled.
 enum ErrorResponse {
-    static func bytes(status: Int, retryAfter: Bool = false) -> StaticString {
+    static func bytes(status: Int) -> StaticString {
         switch status {
         case 400: return "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\nbad request\n"
         case 408: return "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\nContent-Length: 16\r\nConnection: close\r\n\r\nrequest timeout\n"

@@ -21,7 +21,6 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
         var sinceWall = Clock.wallSeconds()
         var lastCheck: CheckResult? = nil
         var history: [CheckResult] = []
-        var passiveDowns = 0
     }
 
     let name: String
@@ -89,7 +88,6 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
     /// A loop saw `fall` failures in a row on the data path: down at once.
     func passiveDown(_ reason: String) {
         guard phase != .stopped else { return }
-        shared.withLock { $0.passiveDowns += 1 }
         successes = 0
         failures = settings.fall
         setUp(false, reason: "passive: \(reason)")

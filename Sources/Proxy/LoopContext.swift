@@ -36,7 +36,6 @@ final class LoopContext: @unchecked Sendable {
     /// Set by a graceful stop: finish what is in flight, take nothing new.
     var draining = false
     var onDrained: (() -> Void)?
-    var backendConnectionsOpened = 0
     /// The global connection cap: a session gives its slot back when it closes.
     let connectionLimit: ConnectionLimit
 

@@ -125,19 +125,20 @@ struct Router {
     /// A backend for a new session (or any request when balanced): the
     /// strategy's pick among backends within the load bound.
     mutating func pickNew(_ view: View, excluding tried: [Int] = []) -> Int? {
-        let n = weights.count
         var eligibleCount = 0
-        for i in 0..<n where view.usableForNew(i) { eligibleCount += 1 }
-        let total = view.totalLoad
+        for i in weights.indices where view.usableForNew(i) { eligibleCount += 1 }
+        let backends = max(1, eligibleCount)
         let bound = self.bound
+        // Locals only, and a closure literal passed straight on: non-escaping,
+        // so nothing is boxed or allocated per request.
         var rng = rampRandom
-        let eligible: (Int) -> Bool = { i in
+        defer { rampRandom = rng }
+        let pick = strategyPick(view) { i in
             view.usableForNew(i) && !tried.contains(i)
-                && bound.allows(load: view.load[i], totalLoad: total, backends: max(1, eligibleCount))
+                && bound.allows(load: view.load[i], totalLoad: view.totalLoad, backends: backends)
                 && (view.ramp[i] >= 1 || Double(rng.next() >> 11) / 9_007_199_254_740_992.0 < view.ramp[i])
         }
-        defer { rampRandom = rng }
-        if let pick = strategyPick(view, eligible) { return pick }
+        if let pick { return pick }
         // Everyone is over the bound (it cannot hold for all): ignore it.
         return strategyPick(view) { view.usableForNew($0) && !tried.contains($0) }
     }
