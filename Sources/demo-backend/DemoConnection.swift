@@ -169,9 +169,12 @@ final class DemoConnection: EventHandler {
         switch output.flush(to: fd) {
         case .error: finish()
         case .partial: loop.modify(fd, events: EventLoop.readable | EventLoop.writable)
+        case .done where streamLeft > 0:
+            // All taken and more to come: stay on writable for the next piece.
+            loop.modify(fd, events: EventLoop.readable | EventLoop.writable)
         case .done:
             loop.modify(fd, events: EventLoop.readable)
-            if streamLeft == 0 && input.readable > 0 { serve() }
+            if input.readable > 0 { serve() }
         }
     }
 
