@@ -93,6 +93,11 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        // Signals first: whoever waits for the "listening" line below may
+        // send SIGHUP at once, and it must not be lost (or kill the process).
+        let command = self
+        let reload: (@Sendable () -> Void)? = usesFile ? { @Sendable in Self.reload(server, path: command.configPath, overrides: command) } : nil
+        SignalHandling.install(server: server, reload: reload)
         server.start()
         admin?.start()
         let ports = server.boundPorts.map(String.init).joined(separator: ",")
@@ -102,9 +107,6 @@ struct RunCommand: ParsableCommand {
             if host.isEmpty || host == "0.0.0.0" || host == "*" { host = "127.0.0.1" }
             FileHandleOutput.stderr("tether: admin endpoint on http://\(host):\(admin.port)/")
         }
-        let command = self
-        let reload: (@Sendable () -> Void)? = usesFile ? { @Sendable in Self.reload(server, path: command.configPath, overrides: command) } : nil
-        SignalHandling.install(server: server, reload: reload)
         dispatchMain()
     }
 
