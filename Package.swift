@@ -17,7 +17,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // epoll and accept4 are not exported by Glibc's Swift module.
@@ -34,18 +33,18 @@ let package = Package(
         .target(name: "Config", dependencies: ["HTTP1"]),
         .target(
             name: "EventLoop",
-            dependencies: [
-                "CSystem",
-                .product(name: "HeapModule", package: "swift-collections"),
-            ],
+            dependencies: ["CSystem"],
             swiftSettings: hotPath
         ),
-        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "RESP"], swiftSettings: hotPath),
+        // TLS termination over the system OpenSSL: contexts, certificates, and
+        // the non-blocking per-connection state machine.
+        .target(name: "TLS", dependencies: ["COpenSSL", "Config", "EventLoop"], swiftSettings: hotPath),
+        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "RESP", "TLS"], swiftSettings: hotPath),
         .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1"]),
         .executableTarget(
             name: "tether",
             dependencies: [
-                "Proxy", "Config", "Admin", "EventLoop",
+                "Proxy", "Config", "Admin", "EventLoop", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

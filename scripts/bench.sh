@@ -7,7 +7,14 @@
 # separate the proxies: the script samples each proxy's CPU time over the run
 # (utime+stime from /proc/PID/stat) and reports requests per proxy CPU-second.
 #
-#   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N]
+# TLS rows: the same three proxies terminating TLS with one throw-away ECDSA
+# P-256 certificate, all pinned to TLS 1.3 (left alone, this nginx picks 1.2,
+# whose resumption is far cheaper: not a like-for-like row), all on the system
+# OpenSSL. "tls" is keep-alive requests over TLS; "handshake" sends
+# Connection: close, so every request is a new TCP connection and handshake
+# (wrk resumes the session by ticket, as browsers do).
+#
+#   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N] [--no-tls]
 #   scripts/bench.sh --stats-overhead   Tether with its admin counters vs a build
 #                                       with them compiled out (TETHER_NO_STATS)
 set -euo pipefail
@@ -18,18 +25,20 @@ duration=10
 rounds=3
 connections=50
 stats_overhead=0
+tls=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
         --stats-overhead) stats_overhead=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --no-tls) tls=0; shift ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
-need_packages wrk:wrk nginx:nginx-light haproxy:haproxy curl:curl pkg-config:pkg-config openssl-dev:libssl-dev
+need_packages wrk:wrk nginx:nginx-light haproxy:haproxy curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev
 
 swift build -c release --product tether 2>&1 | grep -v '^\[' || true
 tether_bin="$(swift build -c release --show-bin-path)/tether"
@@ -50,6 +59,10 @@ trap cleanup EXIT INT TERM
 
 B1=19101; B2=19102; B3=19103
 P_TETHER=18080; P_NGINX=18081; P_HAPROXY=18082
+S_TETHER=18443; S_NGINX=18444; S_HAPROXY=18445
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
+    -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
+cat "$work/site.pem" "$work/site.key" > "$work/site-combined.pem"  # HAProxy's crt wants both
 body="tether-bench-backend-response-padded-to-about-one-hundred-bytes-of-body-text-0123456789abcdef"
 
 cat > "$work/backends.conf" <<CONF
@@ -82,6 +95,10 @@ http {
     }
     server {
         listen 127.0.0.1:$P_NGINX;
+        listen 127.0.0.1:$S_NGINX ssl;
+        ssl_certificate $work/site.pem;
+        ssl_certificate_key $work/site.key;
+        ssl_protocols TLSv1.3;
         keepalive_requests 1000000;
         location / {
             proxy_pass http://app;
@@ -104,6 +121,7 @@ defaults
     http-reuse always
 frontend fe
     bind 127.0.0.1:$P_HAPROXY
+    bind 127.0.0.1:$S_HAPROXY ssl crt $work/site-combined.pem alpn http/1.1 ssl-min-ver TLSv1.3
     default_backend app
 backend app
     balance roundrobin
@@ -113,8 +131,19 @@ backend app
 CONF
 
 taskset -c 1 nginx -c "$work/backends.conf" & pids+=($!)
-taskset -c 0 "$tether_bin" run --listen 127.0.0.1:$P_TETHER --workers 1 --access-log off \
-    --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3 2>"$work/tether.err" & pids+=($!)
+cat > "$work/tether.conf" <<CONF
+listen 127.0.0.1:$P_TETHER
+listen 127.0.0.1:$S_TETHER tls cert=$work/site.pem key=$work/site.key min_version=1.3
+admin 127.0.0.1:18099
+workers 1
+access_log off
+routing balanced
+health_check enabled=off
+backend b1 127.0.0.1:$B1
+backend b2 127.0.0.1:$B2
+backend b3 127.0.0.1:$B3
+CONF
+taskset -c 0 "$tether_bin" run --config "$work/tether.conf" 2>"$work/tether.err" & pids+=($!)
 tether_pid=$!
 P_NOSTATS=18083
 if [[ $stats_overhead -eq 1 ]]; then
@@ -135,6 +164,9 @@ wait_port() {
     exit 1
 }
 for p in $B1 $P_TETHER $P_NGINX $P_HAPROXY; do wait_port "$p"; done
+for p in $S_TETHER $S_NGINX $S_HAPROXY; do
+    for _ in $(seq 1 100); do curl -skf -o /dev/null "https://127.0.0.1:$p/" && break; sleep 0.1; done
+done
 [[ $stats_overhead -eq 1 ]] && wait_port $P_NOSTATS
 # nginx's worker, not its master, does the proxying.
 nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | head -1)
@@ -144,22 +176,42 @@ hz=$(getconf CLK_TCK)
 
 declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req
 targets=(direct tether nginx haproxy)
+[[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
-port_of() { case "$1" in direct) echo $B1 ;; tether) echo $P_TETHER ;; nginx) echo $P_NGINX ;; haproxy) echo $P_HAPROXY ;; nostats) echo $P_NOSTATS ;; esac; }
-pid_of() { case "$1" in tether) echo "$tether_pid" ;; nginx) echo "$nginx_pid" ;; haproxy) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
+url_of() {
+    case "$1" in
+        direct) echo "http://127.0.0.1:$B1/" ;;
+        tether) echo "http://127.0.0.1:$P_TETHER/" ;;
+        nginx) echo "http://127.0.0.1:$P_NGINX/" ;;
+        haproxy) echo "http://127.0.0.1:$P_HAPROXY/" ;;
+        nostats) echo "http://127.0.0.1:$P_NOSTATS/" ;;
+        tether-*) echo "https://127.0.0.1:$S_TETHER/" ;;
+        nginx-*) echo "https://127.0.0.1:$S_NGINX/" ;;
+        haproxy-*) echo "https://127.0.0.1:$S_HAPROXY/" ;;
+    esac
+}
+# "handshake" rows: a new connection (and TLS handshake) per request.
+wrk_run() { # TARGET WRK-ARGS...
+    local t=$1; shift
+    case "$t" in
+        *-handshake) taskset -c 1 wrk -t1 -c"$connections" "$@" -H "Connection: close" "$(url_of "$t")" ;;
+        *) taskset -c 1 wrk -t1 -c"$connections" "$@" "$(url_of "$t")" ;;
+    esac
+}
+pid_of() { case "$1" in tether*) echo "$tether_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
 for t in "${targets[@]}"; do sum_rps[$t]=0; sum_p50[$t]=0; sum_p99[$t]=0; sum_cpu[$t]=0; sum_req[$t]=0; done
 echo "warming up..."
-for t in "${targets[@]}"; do taskset -c 1 wrk -t1 -c"$connections" -d2s "http://127.0.0.1:$(port_of "$t")/" >/dev/null; done
+for t in "${targets[@]}"; do wrk_run "$t" -d2s >/dev/null; done
 
 for r in $(seq 1 "$rounds"); do
     for t in "${targets[@]}"; do
         pid=$(pid_of "$t")
         before=0; [[ -n "$pid" ]] && before=$(cpu_ticks "$pid")
-        out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$(port_of "$t")/")
+        out=$(wrk_run "$t" -d"${duration}s" --latency)
         after=0; [[ -n "$pid" ]] && after=$(cpu_ticks "$pid")
         rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
         reqs=$(awk '/requests in/ {print $1}' <<<"$out")
@@ -167,7 +219,7 @@ for r in $(seq 1 "$rounds"); do
         p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
         errors=$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)
         [[ -n "$errors" ]] && echo "  $t round $r: $errors"
-        printf '  round %d %-8s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %5.2f s\n' "$r" "$t" "$rps" "$p50" "$p99" "$(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{print d/hz}')"
+        printf '  round %d %-17s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %5.2f s\n' "$r" "$t" "$rps" "$p50" "$p99" "$(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{print d/hz}')"
         sum_rps[$t]=$(awk -v a="${sum_rps[$t]}" -v b="$rps" 'BEGIN{print a+b}')
         sum_req[$t]=$(awk -v a="${sum_req[$t]}" -v b="$reqs" 'BEGIN{print a+b}')
         sum_p50[$t]=$(awk -v a="${sum_p50[$t]}" -v b="$p50" 'BEGIN{print a+b}')
@@ -178,9 +230,9 @@ done
 
 echo
 echo "$(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); wrk -c$connections, ${rounds}x${duration}s interleaved"
-printf '| %-8s | %10s | %8s | %8s | %22s |\n' target "req/s" "p50 ms" "p99 ms" "req per proxy CPU-s"
-printf '|%s|%s|%s|%s|%s|\n' ---------- ------------ ---------- ---------- ------------------------
-declare -A per_cpu
+printf '| %-17s | %10s | %8s | %8s | %22s |\n' target "req/s" "p50 ms" "p99 ms" "req per proxy CPU-s"
+printf '|%s|%s|%s|%s|%s|\n' ------------------- ------------ ---------- ---------- ------------------------
+declare -A per_cpu avg_rps
 for t in "${targets[@]}"; do
     rps=$(awk -v a="${sum_rps[$t]}" -v n="$rounds" 'BEGIN{printf "%.0f", a/n}')
     p50=$(awk -v a="${sum_p50[$t]}" -v n="$rounds" 'BEGIN{printf "%.3f", a/n}')
@@ -191,7 +243,8 @@ for t in "${targets[@]}"; do
         pc=$(awk -v r="${sum_req[$t]}" -v c="${sum_cpu[$t]}" -v hz="$hz" 'BEGIN{ if (c > 0) printf "%.0f", r / (c / hz); else print "?" }')
         per_cpu[$t]=$pc
     fi
-    printf '| %-8s | %10s | %8s | %8s | %22s |\n' "$t" "$rps" "$p50" "$p99" "$pc"
+    printf '| %-17s | %10s | %8s | %8s | %22s |\n' "$t" "$rps" "$p50" "$p99" "$pc"
+    avg_rps[$t]=$rps
 done
 echo
 if [[ $stats_overhead -eq 1 ]]; then
@@ -199,5 +252,13 @@ if [[ $stats_overhead -eq 1 ]]; then
         'BEGIN { printf "stats on / stats compiled out: req/s %.3fx, requests per proxy CPU-second %.3fx\n", a/b, t/n }'
     exit 0
 fi
-awk -v t="${per_cpu[tether]}" -v n="${per_cpu[nginx]}" -v h="${per_cpu[haproxy]}" \
-    'BEGIN { printf "requests per proxy CPU-second: Tether/nginx %.2fx, Tether/HAProxy %.2fx\n", t/n, t/h }'
+ratios() { # GROUP SUFFIX
+    awk -v g="$1" -v t="${per_cpu[tether$2]}" -v n="${per_cpu[nginx$2]}" -v h="${per_cpu[haproxy$2]}" \
+        -v rt="${avg_rps[tether$2]}" -v rn="${avg_rps[nginx$2]}" -v rh="${avg_rps[haproxy$2]}" \
+        'BEGIN { printf "%-10s req/s Tether/nginx %.2fx, Tether/HAProxy %.2fx; per proxy CPU-s Tether/nginx %.2fx, Tether/HAProxy %.2fx\n", g, rt/rn, rt/rh, t/n, t/h }'
+}
+ratios plain ""
+if [[ $tls -eq 1 ]]; then
+    ratios tls -tls
+    ratios handshake -handshake
+fi

@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
 
-need_packages curl:curl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus
+need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus
 
 if [[ "${1:-}" == --sanitize ]]; then
     reports="$(mktemp -d)"

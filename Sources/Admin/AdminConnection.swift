@@ -16,7 +16,7 @@ final class AdminConnection: EventHandler, TimerTarget, @unchecked Sendable {
     var closed = false
     var closeAfterWrite = false
     var deadline: UInt64 = 0
-    var scheduledDeadline: UInt64 = 0
+    var timerSlot = -1
 
     init(fd: Int32, admin: AdminServer) {
         self.fd = fd
@@ -164,6 +164,7 @@ final class AdminConnection: EventHandler, TimerTarget, @unchecked Sendable {
         guard !closed else { return }
         closed = true
         deadline = 0
+        loop.cancelTimer(self)
         loop.deregister(fd)
         close(fd)
     }

@@ -20,6 +20,13 @@ enum PrometheusText {
         for l in s.listeners { sample("tether_connections", [("listener", l.address), ("tls", l.tls ? "true" : "false")], Double(l.current)) }
         family("tether_connections_total", "counter", "Client connections accepted, per listener.")
         for l in s.listeners { sample("tether_connections_total", [("listener", l.address), ("tls", l.tls ? "true" : "false")], Double(l.total)) }
+        family("tether_tls_handshakes_total", "counter", "TLS handshakes per TLS listener: ok (of which resumed from a ticket) and failed (errors and timeouts).")
+        for l in s.listeners where l.tls {
+            sample("tether_tls_handshakes_total", [("listener", l.address), ("result", "ok")], Double(l.tlsHandshakes))
+            sample("tether_tls_handshakes_total", [("listener", l.address), ("result", "failed")], Double(l.tlsFailed))
+        }
+        family("tether_tls_resumed_total", "counter", "TLS handshakes resumed from a session ticket, per TLS listener.")
+        for l in s.listeners where l.tls { sample("tether_tls_resumed_total", [("listener", l.address)], Double(l.tlsResumed)) }
         family("tether_requests_total", "counter", "Requests received (answered by a backend or by Tether).")
         sample("tether_requests_total", [], Double(s.requests))
         family("tether_rejected_requests_total", "counter", "Requests Tether answered itself, by status.")

@@ -22,6 +22,13 @@ enum StatsJSON {
             w.value("tls", l.tls)
             w.value("current", l.current)
             w.value("total", l.total)
+            if l.tls {
+                w.beginObject("tls_handshakes")
+                w.value("ok", l.tlsHandshakes)
+                w.value("resumed", l.tlsResumed)
+                w.value("failed", l.tlsFailed)
+                w.endObject()
+            }
             w.endObject()
         }
         w.endArray()

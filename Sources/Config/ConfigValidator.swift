@@ -43,10 +43,13 @@ enum ConfigValidator {
                 fail(loc, "listen address \(l.address) is also the admin address")
             }
             if let tls = l.tls {
-                if tls.certificates.isEmpty || tls.certificates.contains(where: { $0.key.isEmpty }) {
-                    fail(loc, "TLS listener \(l.address) needs cert=PATH and key=PATH")
-                } else {
-                    fail(loc, "TLS termination is not available in this version yet (listener \(l.address))")
+                if tls.certificates.isEmpty {
+                    fail(loc, "TLS listener \(l.address) needs cert=PATH (and key=PATH unless the key is in the same file)")
+                } else if tls.keyCountMismatch {
+                    fail(loc, "TLS listener \(l.address) names \(tls.certificates.count) cert= file(s) but a different number of key= files; give one key per certificate, in the same order")
+                }
+                if l.redirectHTTPS {
+                    fail(loc, "listener \(l.address) has both tls and redirect_https; redirect_https belongs on a plain listener beside a TLS one")
                 }
             }
         }

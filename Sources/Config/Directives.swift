@@ -11,10 +11,10 @@ enum Directives {
             name: "listen", arguments: [.init(name: "address", kind: .address)],
             options: [
                 .init(key: "tls", kind: .flag, defaultText: "off", summary: "terminate TLS on this listener"),
-                .init(key: "cert", kind: .string, defaultText: "–", summary: "certificate chain PEM file (TLS)"),
-                .init(key: "key", kind: .string, defaultText: "–", summary: "private key PEM file (TLS)"),
+                .init(key: "cert", kind: .string, defaultText: "–", summary: "certificate chain PEM file(s), comma-separated: the first is the default, the others are chosen by SNI"),
+                .init(key: "key", kind: .string, defaultText: "the cert file", summary: "private key PEM file(s), one per cert, same order"),
                 .init(key: "min_version", kind: .word(["1.2", "1.3"]), defaultText: "1.2", summary: "lowest TLS version accepted"),
-                .init(key: "ciphers", kind: .string, defaultText: "OpenSSL's modern list", summary: "TLS 1.2 cipher list"),
+                .init(key: "ciphers", kind: .string, defaultText: "ECDHE with AES-GCM or ChaCha20", summary: "TLS 1.2 cipher list (OpenSSL syntax); TLS 1.3 suites are OpenSSL's"),
                 .init(key: "redirect_https", kind: .flag, defaultText: "off", summary: "answer every request with a redirect to https"),
             ],
             repeatable: true, defaultText: "required",
@@ -23,7 +23,10 @@ enum Directives {
             var l = ListenerConfig(address: v.argument(0)?.text ?? "")
             if v.options["tls"]?.bool == true || v.options["cert"] != nil {
                 var tls = TLSListenerConfig()
-                if let cert = v.options["cert"]?.text { tls.certificates.append((cert: cert, key: v.options["key"]?.text ?? "")) }
+                let certs = (v.options["cert"]?.text ?? "").split(separator: ",").map(String.init)
+                let keys = (v.options["key"]?.text ?? "").split(separator: ",").map(String.init)
+                tls.keyCountMismatch = !keys.isEmpty && keys.count != certs.count
+                for (i, cert) in certs.enumerated() { tls.certificates.append((cert: cert, key: i < keys.count ? keys[i] : cert)) }
                 if let min = v.options["min_version"]?.text { tls.minVersion = min }
                 tls.ciphers = v.options["ciphers"]?.text
                 l.tls = tls
@@ -69,6 +72,7 @@ enum Directives {
 
     static let timeouts: [DirectiveSpec] = [
         timeout("header_timeout", "10s", "From accept (or the first byte of a later request) to a complete request head; then `408`.") { $0.timeouts.header = $1 },
+        timeout("handshake_timeout", "10s", "From accept to a finished TLS handshake on a TLS listener; then the connection is closed.") { $0.timeouts.handshake = $1 },
         timeout("client_idle_timeout", "60s", "Idle keep-alive time between requests on a client connection.") { $0.timeouts.clientIdle = $1 },
         timeout("client_body_timeout", "60s", "Longest pause while reading a request body.") { $0.timeouts.clientBody = $1 },
         timeout("send_timeout", "60s", "Longest pause while a client does not read its response; then the connection is closed.") { $0.timeouts.send = $1 },

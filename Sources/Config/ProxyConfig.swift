@@ -36,10 +36,13 @@ public struct ListenerConfig: Sendable, Equatable {
     public init(address: String) { self.address = address }
 }
 
-/// TLS settings of a listener (applied once TLS termination lands).
+/// TLS settings of a listener. The files are read (and re-read on reload) by
+/// the TLS module; the configuration only names them.
 public struct TLSListenerConfig: Sendable, Equatable {
     /// Certificate chain and key PEM files; the first pair is the default, the others chosen by SNI.
     public var certificates: [(cert: String, key: String)] = []
+    /// `key=` named a different number of files than `cert=` (reported by validation).
+    public var keyCountMismatch = false
     public var minVersion: String = "1.2"
     public var ciphers: String? = nil
 
@@ -194,6 +197,8 @@ public struct HealthCheckOverride: Sendable, Equatable {
 public struct Timeouts: Sendable, Equatable {
     /// From accept (or from the first byte of a later request) to a complete head.
     public var header: Duration = .seconds(10)
+    /// From accept to a finished TLS handshake.
+    public var handshake: Duration = .seconds(10)
     /// Idle keep-alive between requests on a client connection.
     public var clientIdle: Duration = .seconds(60)
     /// Longest pause while reading a request body.

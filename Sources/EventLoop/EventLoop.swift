@@ -107,6 +107,13 @@ public final class EventLoop: @unchecked Sendable {
         timers.schedule(target)
     }
 
+    /// Takes `target`'s deadline off the heap (call when it closes, so the
+    /// heap does not keep it alive).
+    @inline(__always)
+    public func cancelTimer(_ target: any TimerTarget) {
+        timers.cancel(target)
+    }
+
     /// Runs `body` on every tick (e.g. flushing the access log).
     public func onEveryTick(_ body: @escaping () -> Void) {
         tickHandlers.append(body)
@@ -156,4 +163,12 @@ public final class EventLoop: @unchecked Sendable {
         tick = nil
         close(epfd)
     }
+}
+
+/// Carries a loop-confined object into work queued on that same loop
+/// (`execute`): the value never crosses to another thread's use, which is
+/// what makes the unchecked conformance true. Use it for nothing else.
+public struct LoopBound<Value: AnyObject>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }

@@ -34,6 +34,15 @@ public struct ReceiveBuffer {
         writeIndex = n
     }
 
+    /// Gives the memory back when the connection closes: the object itself
+    /// may stay referenced a while longer (by a queued timer entry), its
+    /// buffer should not.
+    public mutating func release() {
+        storage = []
+        readIndex = 0
+        writeIndex = 0
+    }
+
     /// Grows to at least `capacity` bytes (heads larger than the initial buffer).
     public mutating func reserve(_ capacity: Int) {
         if storage.count < capacity {
@@ -50,21 +59,31 @@ public struct ReceiveBuffer {
 
     /// One `read` into the free tail. Never moves unread bytes (parsers may hold
     /// indices into them); an empty buffer restarts at the front.
+    @inline(__always)
     public mutating func read(from fd: Int32) -> ReadResult {
+        fill { p, n in
+            let r = Glibc.read(fd, p, n)
+            if r > 0 { return .bytes(r) }
+            if r == 0 { return .eof }
+            let e = errno
+            if e == EAGAIN || e == EWOULDBLOCK || e == EINTR { return .wouldBlock }
+            return .error(e)
+        }
+    }
+
+    /// Lets `reader` put bytes into the free tail (a socket read, or TLS
+    /// decrypting straight into the buffer: no intermediate copy). `reader`
+    /// gets the free space and returns what it did; `.bytes(n)` is committed.
+    @inline(__always)
+    public mutating func fill(_ reader: (UnsafeMutableRawPointer, Int) -> ReadResult) -> ReadResult {
         if readIndex == writeIndex {
             readIndex = 0
             writeIndex = 0
         }
         if freeTail == 0 { return .bytes(0) }
         let w = writeIndex
-        let n = storage.withUnsafeMutableBytes { p in Glibc.read(fd, p.baseAddress! + w, p.count - w) }
-        if n > 0 {
-            writeIndex += n
-            return .bytes(n)
-        }
-        if n == 0 { return .eof }
-        let e = errno
-        if e == EAGAIN || e == EWOULDBLOCK || e == EINTR { return .wouldBlock }
-        return .error(e)
+        let result = storage.withUnsafeMutableBytes { p in reader(p.baseAddress! + w, p.count - w) }
+        if case .bytes(let n) = result { writeIndex += n }
+        return result
     }
 }

@@ -19,19 +19,51 @@ public struct SendQueue {
         case error(Int32)
     }
 
+    /// Gives the memory back when the connection closes (see `ReceiveBuffer.release`).
+    public mutating func release() {
+        bytes = []
+        head = 0
+    }
+
+    /// What one write attempt did.
+    public enum WriteStep {
+        case wrote(Int)
+        case blocked
+        case failed(Int32)
+    }
+
     /// Writes as much as the socket takes.
+    @inline(__always)
     public mutating func flush(to fd: Int32) -> WriteResult {
+        flush { p, n in
+            while true {
+                let r = Glibc.send(fd, p, n, Int32(MSG_NOSIGNAL))
+                if r > 0 { return .wrote(r) }
+                let e = errno
+                if r < 0 && e == EINTR { continue }
+                if r < 0 && (e == EAGAIN || e == EWOULDBLOCK) { return .blocked }
+                return .failed(r < 0 ? e : EPIPE)
+            }
+        }
+    }
+
+    /// Hands the unsent bytes to `writer` until it blocks or all are gone (a
+    /// socket send, or TLS encrypting straight from the queue).
+    @inline(__always)
+    public mutating func flush(_ writer: (UnsafeRawPointer, Int) -> WriteStep) -> WriteResult {
         while head < bytes.count {
             let h = head
-            let n = bytes.withUnsafeBytes { p in Glibc.send(fd, p.baseAddress! + h, p.count - h, Int32(MSG_NOSIGNAL)) }
-            if n > 0 {
+            let step = bytes.withUnsafeBytes { p in writer(p.baseAddress! + h, p.count - h) }
+            switch step {
+            case .wrote(let n):
                 head += n
                 continue
+            case .blocked:
+                break
+            case .failed(let e):
+                return .error(e)
             }
-            let e = errno
-            if n < 0 && e == EINTR { continue }
-            if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) { break }
-            return .error(n < 0 ? e : EPIPE)
+            break
         }
         if head == bytes.count {
             bytes.removeAll(keepingCapacity: true)

@@ -2,6 +2,7 @@ import CSystem
 import Dispatch
 import EventLoop
 import Glibc
+import TLS
 
 /// Accepts on a listening socket shared by every loop. Each loop registers
 /// the socket with EPOLLEXCLUSIVE, so the kernel wakes one loop per new
@@ -53,7 +54,19 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 return
             }
             Socket.setNoDelay(cfd)
-            let session = ProxySession(fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx, listener: address)
+            let runtime = ctx.runtime
+            var tls: TLSConnection? = nil
+            if let context = runtime.tlsContexts[address] {
+                guard let connection = context.makeConnection(fd: cfd) else {
+                    Socket.abort(cfd)  // OpenSSL out of memory: refuse this one, keep going
+                    sharedLimit.release()
+                    continue
+                }
+                tls = connection
+            }
+            let session = ProxySession(
+                fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx, listener: address, tls: tls,
+                redirectsToHTTPS: runtime.redirectListeners.contains(address))
             session.start()
         }
     }

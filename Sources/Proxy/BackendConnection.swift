@@ -33,7 +33,7 @@ final class BackendConnection: EventHandler, TimerTarget {
     private var interest: UInt32 = 0
 
     var deadline: UInt64 = 0
-    var scheduledDeadline: UInt64 = 0
+    var timerSlot = -1
 
     enum OpenError: Error {
         case connect(Int32)
@@ -121,9 +121,12 @@ final class BackendConnection: EventHandler, TimerTarget {
         guard state != .closed else { return }
         state = .closed
         deadline = 0
+        ctx.loop.cancelTimer(self)
         session = nil
         ctx.loop.deregister(fd)
         Glibc.close(fd)
+        input.release()
+        send.release()
     }
 
     /// Writes what is queued. Errors are reported to the session.

@@ -44,7 +44,7 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
     private let shared = Mutex(Snapshot())
 
     var deadline: UInt64 = 0
-    var scheduledDeadline: UInt64 = 0
+    var timerSlot = -1
 
     init(name: String, address: SocketAddress, loop: EventLoop, settings: HealthCheckSettings) {
         self.name = name

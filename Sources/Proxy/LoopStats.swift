@@ -13,6 +13,11 @@ struct LoopStats {
 struct ListenerCounters: Sendable {
     var current = 0
     var total = 0
+    /// TLS listeners: handshakes finished, of which resumed from a ticket, and
+    /// handshakes that failed or timed out.
+    var tlsHandshakes = 0
+    var tlsResumed = 0
+    var tlsFailed = 0
 }
 
 /// Routing and traffic counters of one backend on one loop.

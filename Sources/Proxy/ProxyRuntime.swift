@@ -1,6 +1,7 @@
 import Config
 import EventLoop
 import HTTP1
+import TLS
 
 /// A backend with its address resolved, as every loop sees it.
 struct BackendTarget: Sendable {
@@ -29,6 +30,15 @@ final class ProxyRuntime: Sendable {
     let slowStart: UInt64
     let accessLog: AccessLogWriter?
 
+    /// TLS per listener address (absent: plain). Built from the files each
+    /// time a runtime is made, so a reload re-reads certificates.
+    let tlsContexts: [String: TLSServerContext]
+    /// Plain listeners that answer with a redirect to https.
+    let redirectListeners: Set<String>
+    /// `:8443` for the Location of those redirects (empty for 443).
+    let httpsPortSuffix: [UInt8]
+
+    let handshakeTimeout: UInt64
     let headerTimeout: UInt64
     let clientIdleTimeout: UInt64
     let clientBodyTimeout: UInt64
@@ -39,6 +49,8 @@ final class ProxyRuntime: Sendable {
 
     /// `; Path=/; HttpOnly; SameSite=Lax…` for the affinity cookie, rendered once.
     let cookieAttributes: [UInt8]
+    /// The same for TLS listeners (`Secure` added when `secure=auto`).
+    let cookieAttributesTLS: [UInt8]
     let cookieName: [UInt8]
     /// The session store's address, resolved with the rest.
     let storeAddress: SocketAddress?
@@ -70,7 +82,17 @@ final class ProxyRuntime: Sendable {
             storeAddress = nil
         }
         self.accessLog = try AccessLogWriter(config.accessLog)
+        var contexts: [String: TLSServerContext] = [:]
+        for l in config.listeners {
+            guard let tls = l.tls else { continue }
+            do { contexts[l.address] = try TLSServerContext(tls) } catch { throw ListenerTLSError(listener: l.address, error: error) }
+        }
+        tlsContexts = contexts
+        redirectListeners = Set(config.listeners.filter(\.redirectHTTPS).map(\.address))
+        let httpsPort = config.listeners.first { $0.tls != nil }.flatMap { l in l.address.split(separator: ":").last.map(String.init) }
+        httpsPortSuffix = httpsPort == nil || httpsPort == "443" ? [] : Array(":\(httpsPort!)".utf8)
         let t = config.timeouts
+        handshakeTimeout = t.handshake.nanoseconds
         headerTimeout = t.header.nanoseconds
         clientIdleTimeout = t.clientIdle.nanoseconds
         clientBodyTimeout = t.clientBody.nanoseconds
@@ -82,10 +104,19 @@ final class ProxyRuntime: Sendable {
         var attributes = "; Path=\(k.path)"
         if let d = k.domain { attributes += "; Domain=\(d)" }
         if let age = k.maxAge { attributes += "; Max-Age=\(age.components.seconds)" }
-        if k.secure == .on { attributes += "; Secure" }
-        if k.httpOnly { attributes += "; HttpOnly" }
-        attributes += "; SameSite=" + ["lax": "Lax", "strict": "Strict", "none": "None"][k.sameSite.rawValue, default: "Lax"]
-        cookieAttributes = Array(attributes.utf8)
+        var rest = ""
+        if k.httpOnly { rest += "; HttpOnly" }
+        rest += "; SameSite=" + ["lax": "Lax", "strict": "Strict", "none": "None"][k.sameSite.rawValue, default: "Lax"]
+        cookieAttributes = Array((attributes + (k.secure == .on ? "; Secure" : "") + rest).utf8)
+        cookieAttributesTLS = Array((attributes + (k.secure != .off ? "; Secure" : "") + rest).utf8)
         cookieName = Array(k.name.utf8)
     }
+}
+
+/// A TLS listener whose certificate or settings could not be loaded.
+struct ListenerTLSError: Error, CustomStringConvertible {
+    let listener: String
+    let error: TLSSetupError
+
+    var description: String { "listen \(listener): \(error)" }
 }

@@ -95,12 +95,16 @@ extension ProxyServer {
             for (k, v) in p.loopStats.perListener {
                 listenerStats[k, default: ListenerCounters()].current += v.current
                 listenerStats[k, default: ListenerCounters()].total += v.total
+                listenerStats[k, default: ListenerCounters()].tlsHandshakes += v.tlsHandshakes
+                listenerStats[k, default: ListenerCounters()].tlsResumed += v.tlsResumed
+                listenerStats[k, default: ListenerCounters()].tlsFailed += v.tlsFailed
             }
         }
         let listeners = config.listeners.map { l in
-            StatsSnapshot.Listener(
-                address: l.address, tls: l.tls != nil, current: listenerStats[l.address]?.current ?? 0,
-                total: listenerStats[l.address]?.total ?? 0)
+            let c = listenerStats[l.address] ?? ListenerCounters()
+            return StatsSnapshot.Listener(
+                address: l.address, tls: l.tls != nil, current: c.current, total: c.total,
+                tlsHandshakes: c.tlsHandshakes, tlsResumed: c.tlsResumed, tlsFailed: c.tlsFailed)
         }
         let reloads = reloadStats
         return StatsSnapshot(

@@ -49,6 +49,10 @@ extension ProxySession {
         recordRequestLine(fallback: false)
 
         backendIndex = -1
+        if redirectsToHTTPS {
+            respondWithRedirect()
+            return
+        }
         guard let index = chooseBackend() else {
             respondWithError(status: 503)
             return
@@ -60,7 +64,7 @@ extension ProxySession {
             peer.withUnsafeBufferPointer { address in
                 target.hostBytes.withUnsafeBufferPointer { host in
                     MessageWriter.appendRequestHead(
-                        buf, request, info: .init(clientAddress: address, isTLS: false, fallbackHost: host),
+                        buf, request, info: .init(clientAddress: address, isTLS: transport.isTLS, fallbackHost: host),
                         into: &forwardHead)
                 }
             }

@@ -152,6 +152,8 @@ extension ProxySession {
         logRequest(backendNanos: ctx.loop.now - backendStart)
         requestsServed += 1
         if closeAfterResponse || ctx.draining {
+            // The request was read whole: nothing of it can still be on the way.
+            cleanEnd = requestBody.isDone
             closeAfterFlush()
             return
         }

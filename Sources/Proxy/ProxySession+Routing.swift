@@ -66,7 +66,7 @@ extension ProxySession {
         extraFields.append(contentsOf: runtime.cookieName)
         extraFields.append(0x3D)
         extraFields.append(contentsOf: sessionKey)
-        extraFields.append(contentsOf: runtime.cookieAttributes)
+        extraFields.append(contentsOf: transport.isTLS ? runtime.cookieAttributesTLS : runtime.cookieAttributes)
         extraFields.append(static: "\r\n")
     }
 

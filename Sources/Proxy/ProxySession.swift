@@ -1,6 +1,7 @@
 import EventLoop
 import Glibc
 import HTTP1
+import TLS
 
 /// One client connection and the requests on it: the story of a request, from
 /// its head arriving to its response leaving, told in the extensions
@@ -11,6 +12,8 @@ import HTTP1
 /// from another thread.
 final class ProxySession: EventHandler, TimerTarget {
     enum Phase {
+        /// TLS listeners: the handshake has not finished yet.
+        case handshake
         /// Waiting for (the rest of) a request head.
         case idle
         /// A request is being forwarded and its response relayed.
@@ -24,10 +27,14 @@ final class ProxySession: EventHandler, TimerTarget {
     }
 
     enum DeadlineKind {
-        case header, idle, body, send, linger
+        case handshake, header, idle, body, send, linger
     }
 
     let fd: Int32
+    /// Plain or TLS: everything below reads and writes through it.
+    let transport: ClientTransport
+    /// A plain listener that answers every request with a redirect to https.
+    let redirectsToHTTPS: Bool
     /// The loop context outlives every connection on it.
     unowned(unsafe) let ctx: LoopContext
     /// The configuration snapshot of the current request (see `LoopContext.install`).
@@ -69,6 +76,8 @@ final class ProxySession: EventHandler, TimerTarget {
     var closeAfterResponse = false
     var clientEOF = false
     var requestsServed = 0
+    /// The connection ends after a response to a request read in full (see `beginLingering`).
+    var cleanEnd = false
 
     // Access-log facts about the current request.
     var requestLine: [UInt8] = []
@@ -77,13 +86,19 @@ final class ProxySession: EventHandler, TimerTarget {
     var requestStart: UInt64 = 0
     var backendStart: UInt64 = 0
 
-    private var interest: UInt32 = 0
+    fileprivate(set) var interest: UInt32 = 0
     var deadline: UInt64 = 0
-    var scheduledDeadline: UInt64 = 0
+    var timerSlot = -1
     var deadlineKind: DeadlineKind = .header
 
-    init(fd: Int32, peer: [UInt8], ctx: LoopContext, listener: String) {
+    /// A TLS connection waits for a later event before
+    /// reading what OpenSSL already decrypted (see `updateInterest`).
+    var pendingReadScheduled = false
+
+    init(fd: Int32, peer: [UInt8], ctx: LoopContext, listener: String, tls: TLSConnection?, redirectsToHTTPS: Bool) {
         self.fd = fd
+        self.transport = ClientTransport(fd: fd, tls: tls)
+        self.redirectsToHTTPS = redirectsToHTTPS
         self.listener = listener
         self.peer = peer
         self.ctx = ctx
@@ -104,28 +119,79 @@ final class ProxySession: EventHandler, TimerTarget {
         #endif
         interest = EventLoop.readable
         _ = ctx.loop.register(fd, events: interest, handler: self)
-        setDeadline(.header)
+        if transport.isTLS {
+            phase = .handshake
+            setDeadline(.handshake)
+        } else {
+            setDeadline(.header)
+        }
     }
 
     // MARK: Events
 
     func handleEvent(_ events: UInt32) {
+        if phase == .handshake {
+            continueHandshake()
+            return
+        }
         if events & EventLoop.writable != 0 {
+            let readWaited = transport.tls?.readWantsWrite ?? false
             flushOutput()
             if phase == .closed { return }
+            if readWaited { readAvailable() }
         }
         if events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0 {
+            if transport.tls?.writeWantsRead ?? false {
+                flushOutput()
+                if phase == .closed { return }
+            }
             readAvailable()
         }
     }
 
-    private func readAvailable() {
+    /// Drives the TLS handshake on each event until it finishes or fails.
+    private func continueHandshake() {
+        guard let tls = transport.tls else { return }
+        switch tls.handshake() {
+        case .done:
+            phase = .idle
+            #if !TETHER_NO_STATS
+            ctx.loopStats.perListener[listener, default: ListenerCounters()].tlsHandshakes += 1
+            if tls.resumed { ctx.loopStats.perListener[listener, default: ListenerCounters()].tlsResumed += 1 }
+            #endif
+            setDeadline(.header)
+            setInterest(EventLoop.readable)
+            readAvailable()  // the first request may have come with the last handshake flight
+        case .wantRead:
+            setInterest(EventLoop.readable)
+        case .wantWrite:
+            setInterest(EventLoop.writable)
+        case .failed:
+            handshakeFailed()
+        }
+    }
+
+    private func handshakeFailed() {
+        #if !TETHER_NO_STATS
+        ctx.loopStats.perListener[listener, default: ListenerCounters()].tlsFailed += 1
+        #endif
+        abort()
+    }
+
+    private func setInterest(_ want: UInt32) {
+        if want != interest {
+            interest = want
+            ctx.loop.modify(fd, events: want)
+        }
+    }
+
+    func readAvailable() {
         guard phase != .closed, !clientEOF else { return }
         guard makeRoomInInput() else {
             updateInterest()
             return
         }
-        switch input.read(from: fd) {
+        switch transport.read(into: &input) {
         case .bytes(let n):
             if n == 0 { return }
             onClientBytes()
@@ -152,7 +218,7 @@ final class ProxySession: EventHandler, TimerTarget {
         case .lingering:
             input.readIndex = input.writeIndex
             input.compact()
-        case .closing, .closed:
+        case .handshake, .closing, .closed:
             return false
         }
         return input.freeTail > 0
@@ -171,14 +237,14 @@ final class ProxySession: EventHandler, TimerTarget {
             }
         case .lingering:
             input.readIndex = input.writeIndex
-        case .closing, .closed:
+        case .handshake, .closing, .closed:
             break
         }
     }
 
     private func onClientEOF() {
         switch phase {
-        case .idle, .closing, .lingering:
+        case .handshake, .idle, .closing, .lingering:
             closeNow()
         case .exchange:
             if requestBody.isDone {
@@ -200,7 +266,7 @@ final class ProxySession: EventHandler, TimerTarget {
     func flushOutput() {
         guard phase != .closed else { return }
         if !output.isEmpty {
-            switch output.flush(to: fd) {
+            switch transport.flush(&output) {
             case .done:
                 break
             case .partial:
@@ -251,13 +317,27 @@ final class ProxySession: EventHandler, TimerTarget {
             if !clientEOF && !backendFull && (input.freeTail > 0 || input.readIndex > 0) { want = EventLoop.readable }
         case .lingering:
             want = EventLoop.readable
-        case .closing, .closed:
-            break
+        case .handshake, .closing, .closed:
+            return
         }
         if !output.isEmpty { want |= EventLoop.writable }
-        if want != interest {
-            interest = want
-            ctx.loop.modify(fd, events: want)
+        if let tls = transport.tls {
+            want |= transport.extraInterest
+            if want & EventLoop.readable != 0 && tls.hasPendingInput && makeRoomInInput() { schedulePendingRead() }
+        }
+        setInterest(want)
+    }
+
+    /// OpenSSL holds decrypted bytes that did not fit the input buffer; the
+    /// socket will not announce them, so come back once this event is done.
+    private func schedulePendingRead() {
+        guard !pendingReadScheduled else { return }
+        pendingReadScheduled = true
+        let me = LoopBound(self)
+        ctx.loop.execute {
+            let session = me.value
+            session.pendingReadScheduled = false
+            if session.phase != .closed && session.interest & EventLoop.readable != 0 { session.readAvailable() }
         }
     }
 
@@ -277,8 +357,16 @@ final class ProxySession: EventHandler, TimerTarget {
         flushOutput()
     }
 
+    /// After the last response: close at once when the client has nothing
+    /// more on the way (the request was read whole and nothing follows it),
+    /// as nginx does; otherwise shut the write side and drain, so unread
+    /// bytes do not turn the close into an RST that destroys the response.
     private func beginLingering() {
-        shutdown(fd, Int32(SHUT_WR))
+        if cleanEnd && input.isEmpty && !transport.hasPendingInput {
+            closeNow()
+            return
+        }
+        transport.shutdownWrite()
         phase = .lingering
         setDeadline(.linger)
         input.readIndex = input.writeIndex
@@ -294,13 +382,19 @@ final class ProxySession: EventHandler, TimerTarget {
         guard phase != .closed else { return }
         phase = .closed
         deadline = 0
+        ctx.loop.cancelTimer(self)
         if let b = backend {
             backend = nil
             b.close()
         }
         releaseLoad()
         ctx.loop.deregister(fd)
-        if reset { Socket.abort(fd) } else { Glibc.close(fd) }
+        transport.close(reset: reset)
+        // A queued timer entry may keep this object for up to an idle
+        // timeout; its buffers and TLS state go now.
+        transport.tls?.release()
+        input.release()
+        output.release()
         #if !TETHER_NO_STATS
         ctx.loopStats.perListener[listener]?.current -= 1
         #endif
@@ -316,6 +410,7 @@ final class ProxySession: EventHandler, TimerTarget {
         }
         let timeout: UInt64
         switch kind {
+        case .handshake: timeout = runtime.handshakeTimeout
         case .header: timeout = runtime.headerTimeout
         case .idle: timeout = runtime.clientIdleTimeout
         case .body: timeout = runtime.clientBodyTimeout
@@ -329,6 +424,8 @@ final class ProxySession: EventHandler, TimerTarget {
 
     func deadlineExpired(now: UInt64) {
         switch deadlineKind {
+        case .handshake:
+            handshakeFailed()
         case .idle, .linger:
             closeNow()
         case .header:

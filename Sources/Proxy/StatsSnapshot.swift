@@ -48,6 +48,11 @@ public struct StatsSnapshot: Sendable {
         public var tls: Bool
         public var current: Int
         public var total: Int
+        /// TLS listeners: finished handshakes, those resumed from a ticket, and
+        /// failed or timed-out ones (garbage, old protocol versions, stalls).
+        public var tlsHandshakes: Int
+        public var tlsResumed: Int
+        public var tlsFailed: Int
     }
 
     public var version: String

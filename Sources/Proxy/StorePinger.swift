@@ -27,7 +27,7 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
     private var reply: [UInt8] = []
 
     var deadline: UInt64 = 0
-    var scheduledDeadline: UInt64 = 0
+    var timerSlot = -1
 
     init(url: String, address: SocketAddress, loop: EventLoop, interval: UInt64, timeout: UInt64,
          onChange: @escaping (_ up: Bool, _ error: String?) -> Void) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import EventLoop
+import TLS
 
 /// `tether check`: validate a configuration without starting, like `nginx -t`.
 struct CheckCommand: ParsableCommand {
@@ -23,6 +24,11 @@ struct CheckCommand: ParsableCommand {
             var failures: [String] = []
             for a in config.listeners.map(\.address) + config.backends.map(\.address) {
                 do { _ = try SocketAddress(parsing: a) } catch { failures.append("\(configPath): \(error)") }
+            }
+            // Certificates and keys are read the way start-up reads them.
+            for l in config.listeners {
+                guard let tls = l.tls else { continue }
+                do { _ = try TLSServerContext(tls) } catch { failures.append("\(configPath): listen \(l.address): \(error)") }
             }
             if !failures.isEmpty {
                 for f in failures { print(f) }

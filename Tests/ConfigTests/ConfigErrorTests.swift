@@ -81,8 +81,12 @@ import Testing
              expected: "3:1: duplicate listen address 127.0.0.1:8080 (first on line 1)"),
         Case(name: "bad status range", text: head + backend + "health_check status=500-200\n",
              expected: "4:14: health_check status: \"500-200\" is not a status range like 200-399"),
-        Case(name: "TLS listener without key", text: "listen 127.0.0.1:8443 tls cert=/x.pem\nhash_secret \"0123456789abcdef\"\n" + backend,
-             expected: "1:1: TLS listener 127.0.0.1:8443 needs cert=PATH and key=PATH"),
+        Case(name: "TLS listener without cert", text: "listen 127.0.0.1:8443 tls\nhash_secret \"0123456789abcdef\"\n" + backend,
+             expected: "1:1: TLS listener 127.0.0.1:8443 needs cert=PATH"),
+        Case(name: "TLS keys do not pair with certs", text: "listen 127.0.0.1:8443 tls cert=/a.pem,/b.pem key=/a.key\nhash_secret \"0123456789abcdef\"\n" + backend,
+             expected: "1:1: TLS listener 127.0.0.1:8443 names 2 cert= file(s) but a different number of key= files"),
+        Case(name: "TLS and redirect on one listener", text: "listen 127.0.0.1:8443 tls cert=/a.pem redirect_https\nhash_secret \"0123456789abcdef\"\n" + backend,
+             expected: "1:1: listener 127.0.0.1:8443 has both tls and redirect_https"),
     ]
 
     @Test(arguments: cases)

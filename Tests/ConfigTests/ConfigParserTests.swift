@@ -100,6 +100,27 @@ import Testing
         #expect(c.backends[1].health.enabled == false)
     }
 
+    @Test func tlsListenersPairCertificatesWithKeys() throws {
+        let c = try parse("""
+            listen 0.0.0.0:8443 tls cert=/etc/a.pem,/etc/b.pem key=/etc/a.key,/etc/b.key min_version=1.3 ciphers=ECDHE-RSA-AES128-GCM-SHA256
+            listen 0.0.0.0:9443 cert=/etc/both.pem
+            listen 0.0.0.0:8080 redirect_https
+            handshake_timeout 3s
+            hash_secret "0123456789abcdef"
+            backend app1 127.0.0.1:9001
+
+            """)
+        let tls = try #require(c.listeners[0].tls)
+        #expect(tls.certificates.map(\.cert) == ["/etc/a.pem", "/etc/b.pem"])
+        #expect(tls.certificates.map(\.key) == ["/etc/a.key", "/etc/b.key"])
+        #expect(tls.minVersion == "1.3")
+        #expect(tls.ciphers == "ECDHE-RSA-AES128-GCM-SHA256")
+        // A key in the certificate's own file (cert= alone, as HAProxy's crt).
+        #expect(c.listeners[1].tls?.certificates.map(\.key) == ["/etc/both.pem"])
+        #expect(c.listeners[2].tls == nil && c.listeners[2].redirectHTTPS)
+        #expect(c.timeouts.handshake == .seconds(3))
+    }
+
     @Test func sessionStoreMakesRoutingBalanced() throws {
         let c = try parse("listen 127.0.0.1:8080\nsession_store redis://127.0.0.1:6379\nbackend a 127.0.0.1:9001\n")
         #expect(c.routing.mode == .balanced)

@@ -1,0 +1,57 @@
+import EventLoop
+import Glibc
+import TLS
+
+/// The client side of a session: a plain socket, or TLS over it. The session
+/// reads, writes and closes through this and never asks which one it is;
+/// only the handshake and event interest differ, and those stay here.
+///
+/// A struct holding an optional class reference rather than a protocol: the
+/// plain path is one nil check, with nothing dynamic on the way to `read(2)`.
+struct ClientTransport {
+    let fd: Int32
+    let tls: TLSConnection?
+
+    @inline(__always)
+    func read(into buffer: inout ReceiveBuffer) -> ReceiveBuffer.ReadResult {
+        if let tls { return tls.read(into: &buffer) }
+        return buffer.read(from: fd)
+    }
+
+    @inline(__always)
+    func flush(_ queue: inout SendQueue) -> SendQueue.WriteResult {
+        if let tls { return tls.flush(&queue) }
+        return queue.flush(to: fd)
+    }
+
+    var isTLS: Bool { tls != nil }
+
+    /// Bytes already received and decrypted that no socket event will announce.
+    @inline(__always)
+    var hasPendingInput: Bool { tls?.hasPendingInput ?? false }
+
+    /// Events TLS needs beyond what the session asked for (a read that must
+    /// write first, or the reverse).
+    @inline(__always)
+    var extraInterest: UInt32 {
+        guard let tls else { return 0 }
+        return (tls.readWantsWrite ? EventLoop.writable : 0) | (tls.writeWantsRead ? EventLoop.readable : 0)
+    }
+
+    /// Ends the write side after the last response: close_notify, then FIN.
+    func shutdownWrite() {
+        tls?.sendCloseNotify()
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Closes the socket; `reset` sends RST so a cut-short response is never
+    /// taken for a whole one (and then no close_notify either).
+    func close(reset: Bool) {
+        if reset {
+            Socket.abort(fd)
+        } else {
+            tls?.sendCloseNotify()
+            Glibc.close(fd)
+        }
+    }
+}
