@@ -49,6 +49,10 @@ enum PrometheusText {
         }
         family("tether_backend_active_connections", "gauge", "Requests in flight to the backend.")
         for b in s.backends { sample("tether_backend_active_connections", [("backend", b.name)], Double(b.activeConnections)) }
+        family("tether_backend_queue", "gauge", "Requests waiting for a slot of the backend (at max_conns).")
+        for b in s.backends { sample("tether_backend_queue", [("backend", b.name)], Double(b.queued)) }
+        family("tether_backend_queue_rejected_total", "counter", "Requests refused with 503 at max_conns: queue full or queue_timeout.")
+        for b in s.backends { sample("tether_backend_queue_rejected_total", [("backend", b.name)], Double(b.queueRejected)) }
         family("tether_backend_idle_connections", "gauge", "Idle pooled connections to the backend.")
         for b in s.backends { sample("tether_backend_idle_connections", [("backend", b.name)], Double(b.idleConnections)) }
         family("tether_backend_requests_total", "counter", "Requests sent to the backend.")

@@ -2,6 +2,8 @@
 /// used in error messages and in docs/CONFIG.md.
 enum ValueKind: Equatable, Sendable {
     case duration
+    /// A duration, or `off` for none.
+    case durationOrOff
     case size
     case integer(ClosedRange<Int>)
     case number(ClosedRange<Double>)
@@ -19,6 +21,7 @@ enum ValueKind: Equatable, Sendable {
     var label: String {
         switch self {
         case .duration: return "duration"
+        case .durationOrOff: return "duration|off"
         case .size: return "size"
         case .integer(let r): return "integer \(r.lowerBound)–\(r.upperBound)"
         case .number(let r): return "number \(r.lowerBound)–\(r.upperBound)"
@@ -63,6 +66,9 @@ enum ConfigValue: Equatable, Sendable {
                 return .failure("\"\(raw)\" is not a duration (e.g. 500ms, 2s, 5m, 1h)")
             }
             return .success(.duration(d))
+        case .durationOrOff:
+            if raw == "off" { return .success(.flag(false)) }
+            return parse(raw, as: .duration)
         case .size:
             guard let n = ValueParsing.size(raw) else { return .failure("\"\(raw)\" is not a size (e.g. 512, 16k, 64m, 1g)") }
             return .success(.size(n))

@@ -16,6 +16,7 @@ enum Directives {
                 .init(key: "min_version", kind: .word(["1.2", "1.3"]), defaultText: "1.2", summary: "lowest TLS version accepted"),
                 .init(key: "ciphers", kind: .string, defaultText: "ECDHE with AES-GCM or ChaCha20", summary: "TLS 1.2 cipher list (OpenSSL syntax); TLS 1.3 suites are OpenSSL's"),
                 .init(key: "redirect_https", kind: .flag, defaultText: "off", summary: "answer every request with a redirect to https"),
+                .init(key: "max_connections", kind: .integer(1...10_000_000), defaultText: "no own cap", summary: "client connections open at once on this listener; past it this listener stops accepting (as with the global `max_connections`)"),
             ],
             repeatable: true, defaultText: "required",
             summary: "Accept clients on `host:port` (several allowed)."
@@ -32,6 +33,7 @@ enum Directives {
                 l.tls = tls
             }
             l.redirectHTTPS = v.options["redirect_https"]?.bool ?? false
+            l.maxConnections = v.options["max_connections"]?.int
             c.listeners.append(l)
         },
         DirectiveSpec(
@@ -79,6 +81,13 @@ enum Directives {
         timeout("connect_timeout", "5s", "Connecting to a backend; then `504` (or the next backend).") { $0.timeouts.connect = $1 },
         timeout("backend_timeout", "60s", "Longest wait for each read of a backend response; then `504`.") { $0.timeouts.backendResponse = $1 },
         timeout("graceful_stop_timeout", "10s", "How long SIGTERM waits for requests in flight.") { $0.timeouts.gracefulStop = $1 },
+        DirectiveSpec(
+            name: "request_timeout", arguments: [.init(name: "duration", kind: .durationOrOff)], defaultText: "off",
+            summary: "The whole exchange, from a complete request head to the last response byte; then `504` (or, mid-response, the connection is reset). `off` or a duration."
+        ) { c, v in
+            c.timeouts.request = v.argument(0)?.duration
+        },
+        timeout("queue_timeout", "5s", "Longest wait in a backend's queue (at its `max_conns`); then `503`.") { $0.timeouts.queue = $1 },
         timeout("pool_idle_timeout", "60s", "An idle pooled backend connection is closed after this.") { $0.pool.idleTimeout = $1 },
     ]
 
@@ -217,7 +226,8 @@ enum Directives {
             .init(key: "weight", kind: .integer(1...1000), defaultText: "1", summary: "share of new sessions / requests"),
             .init(key: "route", kind: .string, defaultText: "none", summary: "Tomcat `jvmRoute` of this backend"),
             .init(key: "backup", kind: .flag, defaultText: "off", summary: "takes traffic only while no primary is up"),
-            .init(key: "max_conns", kind: .integer(0...1_000_000), defaultText: "0 (no limit)", summary: "concurrent requests to this backend"),
+            .init(key: "max_conns", kind: .integer(0...1_000_000), defaultText: "0 (no limit)", summary: "concurrent requests to this backend; past it requests wait in its queue"),
+            .init(key: "max_queue", kind: .integer(0...1_000_000), defaultText: "128", summary: "requests that may wait for this backend at `max_conns`; past it `503`"),
             .init(key: "drain", kind: .flag, defaultText: "off", summary: "start draining: no new sessions, existing ones stay"),
             .init(key: "maintenance", kind: .flag, defaultText: "off", summary: "start in maintenance: nothing is routed to it"),
             .init(key: "check", kind: .flag, defaultText: "on", summary: "active health checks for this backend"),
@@ -234,6 +244,7 @@ enum Directives {
         b.route = v.options["route"]?.text
         b.backup = v.options["backup"]?.bool ?? false
         b.maxConnections = v.options["max_conns"]?.int ?? 0
+        b.maxQueue = v.options["max_queue"]?.int ?? b.maxQueue
         if v.options["drain"]?.bool == true { b.adminState = .draining }
         if v.options["maintenance"]?.bool == true { b.adminState = .maintenance }
         b.health.enabled = v.options["check"]?.bool

@@ -32,6 +32,8 @@ public struct ListenerConfig: Sendable, Equatable {
     public var tls: TLSListenerConfig? = nil
     /// Answer every request with a redirect to https (a plain listener beside a TLS one).
     public var redirectHTTPS = false
+    /// This listener's own connection cap (nil: only the global one).
+    public var maxConnections: Int? = nil
 
     public init(address: String) { self.address = address }
 }
@@ -75,6 +77,8 @@ public struct BackendConfig: Sendable, Equatable {
     public var adminState: AdminState = .active
     /// Concurrent requests allowed to this backend; 0 = no limit.
     public var maxConnections: Int = 0
+    /// Requests that may wait for a free slot when `maxConnections` is reached.
+    public var maxQueue: Int = 128
     /// Per-backend health-check overrides of the global `health_check`.
     public var health = HealthCheckOverride()
 
@@ -209,6 +213,11 @@ public struct Timeouts: Sendable, Equatable {
     public var connect: Duration = .seconds(5)
     /// Longest wait for (each read of) a backend response.
     public var backendResponse: Duration = .seconds(60)
+    /// The whole exchange, from a complete request head to the end of the
+    /// response (nil: no limit, the per-phase timeouts apply).
+    public var request: Duration? = nil
+    /// Longest wait in a backend's queue.
+    public var queue: Duration = .seconds(5)
     /// How long a graceful stop waits for in-flight requests.
     public var gracefulStop: Duration = .seconds(10)
 

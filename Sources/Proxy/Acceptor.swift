@@ -12,11 +12,18 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     /// The loop context outlives every connection on it.
     unowned(unsafe) let ctx: LoopContext
     let sharedLimit: ConnectionLimit
+    /// This listener's own cap (`listen … max_connections=N`), shared by the loops.
+    let listenerLimit: ConnectionLimit
     /// The listener's address as configured, for per-listener stats.
     let address: String
     private var paused = false
+    /// Operational log (stderr); descriptor exhaustion is reported at most every 10 s.
+    let log: @Sendable (String) -> Void
+    private var lastExhaustionLog: UInt64 = 0
 
-    init(fd: Int32, ctx: LoopContext, limit: ConnectionLimit, address: String) {
+    init(fd: Int32, ctx: LoopContext, limit: ConnectionLimit, listenerLimit: ConnectionLimit, address: String, log: @escaping @Sendable (String) -> Void) {
+        self.log = log
+        self.listenerLimit = listenerLimit
         self.fd = fd
         self.address = address
         self.ctx = ctx
@@ -38,6 +45,11 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 pause()
                 return
             }
+            guard listenerLimit.tryAcquire() else {
+                sharedLimit.release()
+                pause()
+                return
+            }
             var storage = sockaddr_storage()
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let cfd = withUnsafeMutablePointer(to: &storage) {
@@ -45,10 +57,16 @@ final class Acceptor: EventHandler, @unchecked Sendable {
             }
             if cfd < 0 {
                 sharedLimit.release()
+                listenerLimit.release()
                 let e = errno
                 if e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM {
                     // Out of descriptors: stop watching for a moment instead of
                     // spinning on a listener that stays readable.
+                    if lastExhaustionLog == 0 || ctx.loop.now - lastExhaustionLog > 10_000_000_000 {
+                        lastExhaustionLog = ctx.loop.now
+                        let name = e == EMFILE ? "EMFILE" : e == ENFILE ? "ENFILE" : e == ENOBUFS ? "ENOBUFS" : "ENOMEM"
+                        log("accept on \(address): \(name) (\(String(cString: strerror(e)))): pausing accepts for 100 ms at a time; raise the descriptor limit (ulimit -n) above max_connections plus backend connections")
+                    }
                     pause()
                 }
                 return
@@ -60,12 +78,13 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 guard let connection = context.makeConnection(fd: cfd) else {
                     Socket.abort(cfd)  // OpenSSL out of memory: refuse this one, keep going
                     sharedLimit.release()
+                    listenerLimit.release()
                     continue
                 }
                 tls = connection
             }
             let session = ProxySession(
-                fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx, listener: address, tls: tls,
+                fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx, listener: address, listenerLimit: listenerLimit, tls: tls,
                 redirectsToHTTPS: runtime.redirectListeners.contains(address))
             session.start()
         }

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The global client-connection cap, shared by all loops. One atomic
+/// A client-connection cap (the global one, or one listener's), shared by
+/// all loops. One atomic
 /// increment per accepted connection (not per request), so it is not a
 /// hot-path lock.
 final class ConnectionLimit: Sendable {

@@ -38,10 +38,20 @@ final class LoopContext: @unchecked Sendable {
     var onDrained: (() -> Void)?
     /// The global connection cap: a session gives its slot back when it closes.
     let connectionLimit: ConnectionLimit
+    /// How many loops share each backend's `max_conns` and `max_queue`.
+    let loopCount: Int
+    /// Per backend: this loop's share of `max_conns` (0: no limit) and of
+    /// `max_queue`, and the requests waiting here.
+    var slotLimit: [Int]
+    var queueLimit: [Int]
+    var queues: [BackendQueue]
 
-    init(loop: EventLoop, runtime: ProxyRuntime, connectionLimit: ConnectionLimit) {
+    init(loop: EventLoop, runtime: ProxyRuntime, connectionLimit: ConnectionLimit, loopCount: Int) {
         self.loop = loop
         self.connectionLimit = connectionLimit
+        self.loopCount = loopCount
+        (slotLimit, queueLimit) = Self.shares(runtime, loopCount)
+        queues = runtime.backends.map { _ in BackendQueue() }
         self.runtime = runtime
         self.pools = runtime.backends.map { _ in BackendPool() }
         self.router = Router(runtime: runtime, loopIndex: loop.index)
@@ -59,6 +69,32 @@ final class LoopContext: @unchecked Sendable {
         loop.onEveryTick { [unowned self] in
             self.flushLog()
             if self.runtime.slowStart > 0 { self.refreshEligibility() }
+        }
+    }
+
+    /// Each loop's share of every backend's limits, rounded up (a limit of 1
+    /// with 2 loops allows 1 per loop: never 0, which would block a loop).
+    static func shares(_ runtime: ProxyRuntime, _ loops: Int) -> ([Int], [Int]) {
+        let backends = runtime.config.backends
+        let slots = backends.map { $0.maxConnections == 0 ? 0 : ($0.maxConnections + loops - 1) / loops }
+        let queue = backends.map { ($0.maxQueue + loops - 1) / loops }
+        return (slots, queue)
+    }
+
+    // MARK: max_conns
+
+    /// Backend `i` can take one more request from this loop now.
+    @inline(__always)
+    func hasSlot(_ i: Int) -> Bool {
+        slotLimit[i] == 0 || inFlight[i] < slotLimit[i]
+    }
+
+    /// A request on backend `i` ended: let waiters in while there is room.
+    func slotFreed(_ i: Int) {
+        guard slotLimit[i] > 0 else { return }
+        while queues[i].count > 0 && hasSlot(i) {
+            guard let next = queues[i].pop(index: i) else { break }
+            next.leaveQueue()
         }
     }
 
@@ -154,6 +190,13 @@ final class LoopContext: @unchecked Sendable {
             }
         }
         pools = newPools
+        // Waiters were queued against the old limits and indices: they go on
+        // now (once, past the limit), rather than wait for a slot that the
+        // new configuration numbers differently.
+        var waiting: [ProxySession] = []
+        for i in queues.indices { waiting += queues[i].drainAll(index: i) }
+        (slotLimit, queueLimit) = Self.shares(new, loopCount)
+        queues = new.backends.map { _ in BackendQueue() }
         runtime = new
         router = Router(runtime: new, loopIndex: loop.index)
         if let up = storeUp { router.storeStateChanged(up: up) }
@@ -168,6 +211,7 @@ final class LoopContext: @unchecked Sendable {
         ramp = Array(repeating: 1, count: n)
         stats = keptStats
         refreshEligibility()
+        for s in waiting { s.leaveQueue() }
     }
 
     func storeStateChanged(up: Bool?) {

@@ -37,6 +37,8 @@ struct BackendLoopStats {
     var failoversAway = 0
     /// Sessions that arrived here by failover and were re-created.
     var recreated = 0
+    /// Requests refused with 503 at `max_conns`: queue full or `queue_timeout`.
+    var queueRejected = 0
     var latency = LatencyHistogram()
     var pinned = SessionSketch()
 }

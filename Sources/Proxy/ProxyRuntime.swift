@@ -39,6 +39,9 @@ final class ProxyRuntime: Sendable {
     let httpsPortSuffix: [UInt8]
 
     let handshakeTimeout: UInt64
+    let queueTimeout: UInt64
+    /// `request_timeout` (0: none).
+    let requestTimeout: UInt64
     let headerTimeout: UInt64
     let clientIdleTimeout: UInt64
     let clientBodyTimeout: UInt64
@@ -93,6 +96,8 @@ final class ProxyRuntime: Sendable {
         httpsPortSuffix = httpsPort == nil || httpsPort == "443" ? [] : Array(":\(httpsPort!)".utf8)
         let t = config.timeouts
         handshakeTimeout = t.handshake.nanoseconds
+        queueTimeout = t.queue.nanoseconds
+        requestTimeout = t.request?.nanoseconds ?? 0
         headerTimeout = t.header.nanoseconds
         clientIdleTimeout = t.clientIdle.nanoseconds
         clientBodyTimeout = t.clientBody.nanoseconds

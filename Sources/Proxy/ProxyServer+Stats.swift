@@ -37,7 +37,7 @@ extension ProxyServer {
         var backends: [StatsSnapshot.Backend] = []
         for (i, b) in config.backends.enumerated() {
             var requests = 0, bytesIn = 0, bytesOut = 0, retries = 0, newSessions = 0, sticky = 0, routeHits = 0
-            var failovers = 0, recreated = 0, active = 0, idle = 0
+            var failovers = 0, recreated = 0, active = 0, idle = 0, queued = 0, queueRejected = 0
             var responses = [Int](repeating: 0, count: 5)
             var latency = LatencyHistogram()
             var registers = [UInt8](repeating: 0, count: 1 << SessionSketch.bits)
@@ -54,10 +54,12 @@ extension ProxyServer {
                 routeHits += s.routeHits
                 failovers += s.failoversAway
                 recreated += s.recreated
+                queueRejected += s.queueRejected
                 for k in 0..<5 { responses[k] += s.responses[k] }
                 latency.add(s.latency)
                 for r in registers.indices { registers[r] = max(registers[r], s.pinned[r]) }
                 active += p.inFlight[i]
+                queued += p.queued[i]
                 idle += p.idle[i]
                 healthUp = healthUp && p.healthUp[i]
                 adminState = p.adminStates[i]
@@ -75,7 +77,8 @@ extension ProxyServer {
                 name: b.name, address: b.address, weight: b.weight, route: b.route, backup: b.backup,
                 state: state, healthUp: up, adminState: adminState.rawValue, since: monitor.sinceWall,
                 lastCheck: monitor.lastCheck, checkHistory: monitor.history, checksEnabled: rt.checkSettings[i].enabled,
-                activeConnections: active, idleConnections: idle, requests: requests, responses: responses,
+                activeConnections: active, idleConnections: idle, maxConns: b.maxConnections, queued: queued,
+                queueRejected: queueRejected, requests: requests, responses: responses,
                 bytesIn: bytesIn, bytesOut: bytesOut, retries: retries, failoversAway: failovers,
                 newSessions: newSessions, stickyHits: sticky, routeHits: routeHits, sessionsRecreated: recreated,
                 sessionsPinned: config.routing.mode == .sticky ? SessionSketch.estimate(registers) : 0,

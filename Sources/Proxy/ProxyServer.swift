@@ -33,6 +33,7 @@ public final class ProxyServer: @unchecked Sendable {
         var address: String
         var fd: Int32
         var port: Int
+        var limit: ConnectionLimit
         /// One per loop, in loop order.
         var acceptors: [Acceptor]
     }
@@ -83,8 +84,9 @@ public final class ProxyServer: @unchecked Sendable {
         self.monitors = monitors
         let limit = ConnectionLimit(maximum: config.maxConnections)
         self.limit = limit
-        contexts = group.loops.map { LoopContext(loop: $0, runtime: runtime, connectionLimit: limit) }
-        listeners = try openListeners(config.listeners.map(\.address), keeping: [])
+        let loopCount = group.loops.count
+        contexts = group.loops.map { LoopContext(loop: $0, runtime: runtime, connectionLimit: limit, loopCount: loopCount) }
+        listeners = try openListeners(config.listeners, keeping: [])
         for m in fresh { wire(m) }
     }
 
@@ -142,10 +144,11 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// Binds the addresses not already open; on failure closes what it opened.
-    private func openListeners(_ addresses: [String], keeping existing: [Listener]) throws(StartError) -> [Listener] {
+    private func openListeners(_ configs: [ListenerConfig], keeping existing: [Listener]) throws(StartError) -> [Listener] {
         var result: [Listener] = []
         var opened: [Int32] = []
-        for text in addresses {
+        for l in configs {
+            let text = l.address
             if let kept = existing.first(where: { $0.address == text }) {
                 result.append(kept)
                 continue
@@ -154,8 +157,10 @@ public final class ProxyServer: @unchecked Sendable {
                 let address = try SocketAddress(parsing: text, allowAnyPort: true)
                 let fd = try Socket.listen(address)
                 opened.append(fd)
-                let acceptors = contexts.map { Acceptor(fd: fd, ctx: $0, limit: limit, address: text) }
-                result.append(Listener(address: text, fd: fd, port: Socket.localPort(fd), acceptors: acceptors))
+                let own = ConnectionLimit(maximum: l.maxConnections ?? Int.max)
+                let log = self.log
+                let acceptors = contexts.map { Acceptor(fd: fd, ctx: $0, limit: limit, listenerLimit: own, address: text, log: log) }
+                result.append(Listener(address: text, fd: fd, port: Socket.localPort(fd), limit: own, acceptors: acceptors))
             } catch let e as SocketAddress.ParseError {
                 for fd in opened { close(fd) }
                 throw .badAddress(e.description)
@@ -248,7 +253,7 @@ public final class ProxyServer: @unchecked Sendable {
             config, generation: runtime.generation + 1, loops: group.loops, existing: monitors, into: &kept,
             created: &created, updates: &updates)
         let newListeners: [Listener]
-        do { newListeners = try openListeners(config.listeners.map(\.address), keeping: listeners) } catch {
+        do { newListeners = try openListeners(config.listeners, keeping: listeners) } catch {
             // Nothing changes: monitors made for this reload are dropped unstarted.
             throw error
         }
@@ -265,6 +270,8 @@ public final class ProxyServer: @unchecked Sendable {
             || newRuntime.config.routing.store != runtime.config.routing.store
         runtime = newRuntime
         listeners = newListeners
+        // Per-listener caps of kept listeners: from now on; nobody is closed.
+        for l in config.listeners { listeners.first { $0.address == l.address }?.limit.maximum = l.maxConnections ?? Int.max }
         if storeChanged { startStorePinger(newRuntime) }
         // Admin-set states survive a reload unless it changed that backend.
         stateOverrides = stateOverrides.filter { name, entry in config.backends.contains(entry.1) }

@@ -83,8 +83,22 @@ extension ProxySession {
         return !b.receivedForRequest && b.requestsServed > 0 && !retriedStale && request.framing == .none
     }
 
+    /// `request_timeout` passed: 504 if the client has no response head yet,
+    /// else a reset (a cut-short response must never look complete). The
+    /// backend is not blamed: the limit is the operator's, not its failure.
+    func requestTimedOut() {
+        abandonQueue()
+        endExchange(status: 504)
+    }
+
     /// The request body broke its framing or its size limit mid-stream.
     func requestBodyFailed(_ error: HTTPParseError) {
+        endExchange(status: error.status)
+    }
+
+    /// Drops the backend side and answers `status`, or resets the client if
+    /// part of a response already went out.
+    private func endExchange(status: Int) {
         if let b = backend {
             backend = nil
             releaseLoad()
@@ -94,7 +108,7 @@ extension ProxySession {
             abort()
             return
         }
-        respondWithError(status: error.status)
+        respondWithError(status: status)
     }
 
     /// Writes one of Tether's own responses and closes after it.

@@ -72,6 +72,7 @@ extension ProxySession {
         input.readIndex = headEnd
         requestBody = BodyRelay(framing: request.framing, rechunk: true, maxBody: runtime.config.limits.maxBodySize)
         closeAfterResponse = !request.keepAlive || ctx.draining
+        exchangeDeadline = runtime.requestTimeout > 0 ? ctx.loop.now + runtime.requestTimeout : 0
         phase = .exchange
         setDeadline(requestBody.isDone ? nil : .body)
         attachBackend(fresh: false)
@@ -81,6 +82,10 @@ extension ProxySession {
     /// bytes queued for a connection that failed to connect (head and any
     /// body so far), sent instead of the head.
     func attachBackend(fresh: Bool, carry: [UInt8]? = nil) {
+        if runtime === ctx.runtime && !ctx.hasSlot(backendIndex) {
+            waitForSlot(fresh: fresh, carry: carry)
+            return
+        }
         let target = runtime.backends[backendIndex]
         var conn = fresh ? nil : ctx.pool(for: target)?.take()
         if conn == nil {

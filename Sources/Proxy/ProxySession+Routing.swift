@@ -81,10 +81,12 @@ extension ProxySession {
 
     func releaseLoad() {
         guard loadHeld >= 0 else { return }
-        if runtime === ctx.runtime && loadHeld < ctx.inFlight.count {
-            ctx.inFlight[loadHeld] -= 1
-            ctx.totalInFlight -= 1
-        }
+        let i = loadHeld
         loadHeld = -1
+        if runtime === ctx.runtime && i < ctx.inFlight.count {
+            ctx.inFlight[i] -= 1
+            ctx.totalInFlight -= 1
+            ctx.slotFreed(i)
+        }
     }
 }

@@ -27,7 +27,7 @@ final class ProxySession: EventHandler, TimerTarget {
     }
 
     enum DeadlineKind {
-        case handshake, header, idle, body, send, linger
+        case handshake, header, idle, body, send, linger, queue
     }
 
     let fd: Int32
@@ -78,6 +78,12 @@ final class ProxySession: EventHandler, TimerTarget {
     var requestsServed = 0
     /// The connection ends after a response to a request read in full (see `beginLingering`).
     var cleanEnd = false
+    /// Waiting in the queue of this backend (-1: not waiting); see `+Queue`.
+    var queuedOn = -1
+    var queuedFresh = false
+    var queuedCarry: [UInt8]? = nil
+    /// `request_timeout`: when the current exchange must be over (0: no limit).
+    var exchangeDeadline: UInt64 = 0
 
     // Access-log facts about the current request.
     var requestLine: [UInt8] = []
@@ -95,8 +101,12 @@ final class ProxySession: EventHandler, TimerTarget {
     /// reading what OpenSSL already decrypted (see `updateInterest`).
     var pendingReadScheduled = false
 
-    init(fd: Int32, peer: [UInt8], ctx: LoopContext, listener: String, tls: TLSConnection?, redirectsToHTTPS: Bool) {
+    /// The listener's own connection cap, released with the connection.
+    let listenerLimit: ConnectionLimit
+
+    init(fd: Int32, peer: [UInt8], ctx: LoopContext, listener: String, listenerLimit: ConnectionLimit, tls: TLSConnection?, redirectsToHTTPS: Bool) {
         self.fd = fd
+        self.listenerLimit = listenerLimit
         self.transport = ClientTransport(fd: fd, tls: tls)
         self.redirectsToHTTPS = redirectsToHTTPS
         self.listener = listener
@@ -383,6 +393,8 @@ final class ProxySession: EventHandler, TimerTarget {
         phase = .closed
         deadline = 0
         ctx.loop.cancelTimer(self)
+        abandonQueue()
+        listenerLimit.release()
         if let b = backend {
             backend = nil
             b.close()
@@ -405,7 +417,9 @@ final class ProxySession: EventHandler, TimerTarget {
 
     func setDeadline(_ kind: DeadlineKind?) {
         guard let kind else {
-            deadline = 0
+            // Between the kinds: only the whole request's limit, if any.
+            deadline = phase == .exchange ? exchangeDeadline : 0
+            if deadline != 0 { ctx.loop.schedule(self) }
             return
         }
         let timeout: UInt64
@@ -416,16 +430,24 @@ final class ProxySession: EventHandler, TimerTarget {
         case .body: timeout = runtime.clientBodyTimeout
         case .send: timeout = runtime.sendTimeout
         case .linger: timeout = 2_000_000_000
+        case .queue: timeout = runtime.queueTimeout
         }
         deadlineKind = kind
         deadline = ctx.loop.now + timeout
+        if phase == .exchange && exchangeDeadline != 0 && exchangeDeadline < deadline { deadline = exchangeDeadline }
         ctx.loop.schedule(self)
     }
 
     func deadlineExpired(now: UInt64) {
+        if phase == .exchange && exchangeDeadline != 0 && now >= exchangeDeadline {
+            requestTimedOut()
+            return
+        }
         switch deadlineKind {
         case .handshake:
             handshakeFailed()
+        case .queue:
+            queueTimedOut()
         case .idle, .linger:
             closeNow()
         case .header:

@@ -19,6 +19,11 @@ public struct StatsSnapshot: Sendable {
         public var checksEnabled: Bool
         public var activeConnections: Int
         public var idleConnections: Int
+        /// `max_conns` (0: none), requests waiting for a slot now, and those
+        /// refused with 503 because the queue was full or they waited too long.
+        public var maxConns: Int
+        public var queued: Int
+        public var queueRejected: Int
         public var requests: Int
         /// 1xx, 2xx, 3xx, 4xx, 5xx.
         public var responses: [Int]
@@ -79,6 +84,7 @@ struct LoopSnapshot: Sendable {
     var stats: [BackendStatsCopy]
     var loopStats: LoopStatsCopy
     var inFlight: [Int]
+    var queued: [Int]
     var idle: [Int]
     var healthUp: [Bool]
     var adminStates: [AdminState]
@@ -97,6 +103,7 @@ struct BackendStatsCopy: Sendable {
     var routeHits: Int
     var failoversAway: Int
     var recreated: Int
+    var queueRejected: Int
     var latency: LatencyHistogram
     var pinned: [UInt8]
 
@@ -111,6 +118,7 @@ struct BackendStatsCopy: Sendable {
         routeHits = s.routeHits
         failoversAway = s.failoversAway
         recreated = s.recreated
+        queueRejected = s.queueRejected
         latency = s.latency
         var registers = [UInt8](repeating: 0, count: 1 << SessionSketch.bits)
         s.pinned.merge(into: &registers)
@@ -133,7 +141,7 @@ extension LoopContext {
             loopStats: LoopStatsCopy(
                 connectionsTotal: loopStats.connectionsTotal, requests: loopStats.requests,
                 rejected: loopStats.rejected, perListener: loopStats.perListener),
-            inFlight: inFlight, idle: pools.map(\.idleCount), healthUp: healthUp, adminStates: adminStates,
+            inFlight: inFlight, queued: queues.map(\.count), idle: pools.map(\.idleCount), healthUp: healthUp, adminStates: adminStates,
             connections: sessions.count)
     }
 }

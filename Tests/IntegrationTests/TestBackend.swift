@@ -29,6 +29,11 @@ final class TestBackend: @unchecked Sendable {
     private var _requests = 0
     private var _lastHead = ""
     private var stopped = false
+    private var _active = 0
+    private var _maxActive = 0
+
+    /// Most requests it was ever answering at the same time.
+    var maxConcurrent: Int { lock.withLock { _maxActive } }
 
     var connections: Int { lock.withLock { _connections } }
     var requests: Int { lock.withLock { _requests } }
@@ -86,7 +91,12 @@ final class TestBackend: @unchecked Sendable {
                 _ = conn.readBody(request) { _ in }
                 return
             }
+            lock.withLock {
+                _active += 1
+                _maxActive = max(_maxActive, _active)
+            }
             let keepGoing = respond(to: request, on: &conn)
+            lock.withLock { _active -= 1 }
             served += 1
             if !keepGoing || mode == .closeSilently { return }
         }

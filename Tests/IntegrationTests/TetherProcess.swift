@@ -30,9 +30,15 @@ final class TetherProcess: @unchecked Sendable {
         try self.init(arguments: ["run", "--config", configFile] + extra)
     }
 
-    init(arguments: [String]) throws {
-        process.executableURL = Self.binary
-        process.arguments = arguments
+    /// `wrapper`: a command that execs tether with the rest (e.g. `prlimit --nofile=40:40`).
+    init(arguments: [String], wrapper: [String] = []) throws {
+        if let launcher = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = Array(wrapper.dropFirst()) + [Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
         stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
@@ -89,6 +95,23 @@ final class TetherProcess: @unchecked Sendable {
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
+
+    /// CPU time used so far (user + system), in clock ticks.
+    var cpuTicks: Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)  // utime, stime (fields 14 and 15)
+    }
+
+    /// Current resident memory (VmRSS) in bytes.
+    var rss: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return -1 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1) * 1024
+    }
 
     /// Peak resident memory (VmHWM) in bytes.
     var peakRSS: Int {

@@ -1,0 +1,126 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Resource limits (issue 9): per-backend `max_conns` with a bounded queue,
+/// connection caps, descriptor exhaustion, total request time.
+@Suite(.serialized) struct LimitsTests {
+    static func start(
+        _ backends: String, extra: String = "", workers: Int = 1, listenOptions: String = "", wrapper: [String] = []
+    ) throws -> (TetherProcess, Int, TempFile) {
+        let port = PortAllocator.next()
+        let text = "listen 127.0.0.1:\(port) \(listenOptions)\nadmin 127.0.0.1:\(port + 1)\nrouting balanced\naccess_log off\nworkers \(workers)\nhealth_check enabled=off\n" + extra + backends
+        let file = TempFile(emptyNamed: "limits.conf")
+        try text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        return (try TetherProcess(arguments: ["run", "--config", file.path], wrapper: wrapper), port, file)
+    }
+
+    /// `count` concurrent curls; their status codes and how long each took.
+    static func concurrent(_ count: Int, _ url: String) -> [(Int, TimeInterval)] {
+        // Threads, not concurrentPerform: that runs only as many at once as there are cores.
+        let results = Locked([(Int, TimeInterval)]())
+        let done = DispatchGroup()
+        for _ in 0..<count {
+            done.enter()
+            Thread {
+                let start = Date()
+                let status = (try? Curl.status([url])) ?? -1
+                results.withLock { $0.append((status, Date().timeIntervalSince(start))) }
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        return results.withLock { $0 }
+    }
+
+    @Test func maxConnsQueuesThenRefusesWhenTheQueueIsFull() throws {
+        let backend = try TestBackend(name: "small")
+        defer { backend.stop() }
+        let (tether, port, _) = try Self.start("backend small \(backend.address) max_conns=1 max_queue=2\n")
+        let results = Self.concurrent(5, "\(tether.url)/slow/400")
+        let codes = results.map(\.0).sorted()
+        // One at the backend, two waiting (served one after another), two refused at once.
+        #expect(codes == [200, 200, 200, 503, 503], "\(results)")
+        #expect(backend.maxConcurrent == 1)
+        let refused = results.filter { $0.0 == 503 }.map(\.1)
+        #expect(refused.allSatisfy { $0 < 0.35 }, "503s must not wait: \(refused)")
+        let json = try AdminTests.json(port + 1)
+        let b = (json["backends"] as? [[String: Any]])?.first
+        let conns = b?["connections"] as? [String: Any]
+        #expect(conns?["queue_rejected"] as? Int == 2)
+        #expect(conns?["max_conns"] as? Int == 1)
+        #expect(conns?["queued"] as? Int == 0)
+    }
+
+    @Test func queueTimeoutIs503() throws {
+        let backend = try TestBackend(name: "slow")
+        defer { backend.stop() }
+        let (tether, _, _) = try Self.start("backend slow \(backend.address) max_conns=1\n", extra: "queue_timeout 300ms\n")
+        let results = Self.concurrent(3, "\(tether.url)/slow/1500")
+        #expect(results.map(\.0).sorted() == [200, 503, 503], "\(results)")
+        let waited = results.filter { $0.0 == 503 }.map(\.1)
+        #expect(waited.allSatisfy { $0 >= 0.25 && $0 < 1.4 }, "\(waited)")
+        #expect(backend.maxConcurrent == 1)
+        #expect(backend.requests == 1)
+    }
+}
+
+/// A value behind a lock, for results gathered from concurrent work in tests.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
+}
+
+extension LimitsTests {
+    @Test func listenerCapStopsThatListenerOnly() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let other = PortAllocator.next()
+        let (tether, port, _) = try Self.start(
+            "backend b \(backend.address)\n", extra: "listen 127.0.0.1:\(other)\n", workers: 2, listenOptions: "max_connections=2")
+        defer { withExtendedLifetime(tether) {} }
+        var held = try (0..<2).map { _ in try RawClient(port: port) }
+        for c in held {
+            c.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(c.readResponses(1).count == 1)
+        }
+        // A third client waits in the backlog; the other listener is not affected.
+        #expect(try Curl.status(["--max-time", "1", "http://127.0.0.1:\(port)/"]) != 200, "a third client got through the listener cap")
+        #expect(try Curl.status(["http://127.0.0.1:\(other)/"]) == 200)
+        held.removeFirst()  // one leaves: the next is served
+        #expect(try Curl.status(["--max-time", "5", "http://127.0.0.1:\(port)/"]) == 200)
+    }
+
+    @Test func descriptorExhaustionDoesNotSpinTheLoop() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let (tether, port, _) = try Self.start("backend b \(backend.address)\n", wrapper: ["/usr/bin/prlimit", "--nofile=48:48"])
+        // More clients than descriptors: accept(2) fails with EMFILE while the
+        // rest wait in the backlog, which stays readable.
+        var held: [RawClient] = []
+        for _ in 0..<80 { if let c = try? RawClient(port: port) { held.append(c) } }
+        #expect(tether.waitForStderr(containing: "EMFILE", timeout: 5), "no EMFILE notice: \(tether.stderr)")
+        let before = tether.cpuTicks
+        usleep(1_000_000)
+        let used = tether.cpuTicks - before
+        #expect(used >= 0 && used < 30, "\(used) ticks of CPU in 1 s while out of descriptors")
+        held.removeAll()  // descriptors come back: Tether serves again
+        #expect(try Curl.status(["--max-time", "5", "http://127.0.0.1:\(port)/"]) == 200)
+    }
+
+    @Test func requestTimeoutBoundsTheWholeExchange() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let (tether, _, _) = try Self.start("backend b \(backend.address)\n", extra: "request_timeout 600ms\n")
+        let start = Date()
+        #expect(try Curl.status(["\(tether.url)/slow/3000"]) == 504)
+        let took = Date().timeIntervalSince(start)
+        #expect(took >= 0.5 && took < 2, "\(took) s")
+        // Mid-response: the client sees the transfer cut (reset), not a short body that looks whole.
+        let slow = try Curl.run(["--limit-rate", "200k", "-o", "/dev/null", "\(tether.url)/bytes/20000000"])
+        #expect(slow.status != 0, "a cut-short download must fail: \(slow.stderr)")
+        #expect(try Curl.status(["\(tether.url)/x"]) == 200, "later requests are fine")
+    }
+}
