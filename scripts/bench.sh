@@ -15,6 +15,10 @@
 # (wrk resumes the session by ticket, as browsers do).
 #
 #   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N] [--no-tls]
+#   scripts/bench.sh --idle N           memory per idle keep-alive connection: N
+#                                       clients send one request each, then idle;
+#                                       the proxy's RSS growth / N, beside nginx's
+#                                       and HAProxy's
 #   scripts/bench.sh --stats-overhead   Tether with its admin counters vs a build
 #                                       with them compiled out (TETHER_NO_STATS)
 set -euo pipefail
@@ -26,6 +30,7 @@ rounds=3
 connections=50
 stats_overhead=0
 tls=1
+idle=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
@@ -33,7 +38,8 @@ while [[ $# -gt 0 ]]; do
         --connections) connections="$2"; shift 2 ;;
         --stats-overhead) stats_overhead=1; shift ;;
         --no-tls) tls=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --idle) idle="$2"; shift 2 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -84,7 +90,8 @@ worker_processes 1;
 daemon off;
 error_log $work/proxy-error.log;
 pid $work/proxy.pid;
-events { worker_connections 4096; }
+worker_rlimit_nofile 19900;
+events { worker_connections $((idle > 0 ? idle + 1000 : 4096)); }
 http {
     access_log off;
     upstream app {
@@ -112,7 +119,8 @@ CONF
 cat > "$work/haproxy.cfg" <<CONF
 global
     nbthread 1
-    maxconn 4096
+    maxconn $((idle > 0 ? (idle + 100 < 9900 ? idle + 100 : 9900) : 4096))
+    ulimit-n 19900
 defaults
     mode http
     timeout connect 5s
@@ -136,6 +144,7 @@ listen 127.0.0.1:$P_TETHER
 listen 127.0.0.1:$S_TETHER tls cert=$work/site.pem key=$work/site.key min_version=1.3
 admin 127.0.0.1:18099
 workers 1
+max_connections $((idle > 0 ? idle + 1000 : 10000))
 access_log off
 routing balanced
 health_check enabled=off
@@ -172,6 +181,8 @@ done
 nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | head -1)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
 hz=$(getconf CLK_TCK)
 
 declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req
@@ -202,6 +213,47 @@ pid_of() { case "$1" in tether*) echo "$tether_pid" ;; nginx*) echo "$nginx_pid"
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
+
+if [[ $idle -gt 0 ]]; then
+    # Memory per idle connection: RSS after N clients made one request each
+    # and went quiet (3 s, so Tether's 1 s idle trim has run), minus before.
+    echo "idle keep-alive connections: $idle per proxy"
+    declare -A per_idle
+    # HAProxy reserves two descriptors per connection and refuses to start if
+    # the hard limit (20000 here) cannot cover maxconn: it gets at most 9,800.
+    hap_idle=$((idle < 9800 ? idle : 9800))
+    for t in tether nginx haproxy; do
+        n=$idle; [[ $t == haproxy ]] && n=$hap_idle
+        pid=$(pid_of "$t")
+        port=$(url_of "$t" | sed -E 's#.*:([0-9]+)/$#\1#')
+        before=$(rss_kb "$pid")
+        mkfifo "$work/hold-$t"
+        python3 scripts/lib/idle_clients.py 127.0.0.1 "$port" "$n" 120 < "$work/hold-$t" > "$work/idle-$t.out" 2>&1 &
+        client=$!
+        exec 7> "$work/hold-$t"   # holds the clients' stdin open until we are done
+        for _ in $(seq 1 600); do
+            grep -q '^ready' "$work/idle-$t.out" 2>/dev/null && break
+            kill -0 "$client" 2>/dev/null || break
+            sleep 0.1
+        done
+        if ! grep -q '^ready' "$work/idle-$t.out"; then
+            echo "bench.sh: idle clients against $t failed: $(cat "$work/idle-$t.out")" >&2
+            exec 7>&-; kill "$client" 2>/dev/null || true; exit 1
+        fi
+        sleep 3  # Tether trims idle connections after 1 s and returns pages on its 1 s tick
+        after=$(rss_kb "$pid")
+        exec 7>&-
+        wait "$client" 2>/dev/null || true
+        per_idle[$t]=$(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN{printf "%.2f", (a-b)/n}')
+        printf '  %-8s %5d idle: RSS %7d KiB -> %7d KiB: %s KiB per idle connection\n' "$t" "$n" "$before" "$after" "${per_idle[$t]}"
+        sleep 1
+    done
+    echo
+    echo "| proxy | KiB per idle keep-alive connection |"
+    echo "|---|---|"
+    for t in tether nginx haproxy; do echo "| $t | ${per_idle[$t]} |"; done
+    exit 0
+fi
 
 for t in "${targets[@]}"; do sum_rps[$t]=0; sum_p50[$t]=0; sum_p99[$t]=0; sum_cpu[$t]=0; sum_req[$t]=0; done
 echo "warming up..."

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CSystem.h"
 #include <errno.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -33,3 +34,5 @@ int csys_socket_nonblocking(int domain, int type) {
 }
 
 int csys_errno(void) { return errno; }
+
+int csys_malloc_trim(void) { return malloc_trim(0); }

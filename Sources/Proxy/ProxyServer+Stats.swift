@@ -124,6 +124,7 @@ extension ProxyServer {
         timer.schedule(deadline: .now() + 1, repeating: 1.0, leeway: .milliseconds(50))
         timer.setEventHandler { [weak self] in
             guard let self else { return }
+            IdleMemory.returnToKernelIfWorthIt()
             self.gather { parts in
                 let rt = self.runtime
                 var totals: [String: Int] = [:]

@@ -28,6 +28,8 @@ final class ProxySession: EventHandler, TimerTarget {
 
     enum DeadlineKind {
         case handshake, header, idle, body, send, linger, queue
+        /// Idle for a second: give the buffers back, then wait out `.idle`.
+        case idleTrim
     }
 
     let fd: Int32
@@ -82,6 +84,8 @@ final class ProxySession: EventHandler, TimerTarget {
     var queuedOn = -1
     var queuedFresh = false
     var queuedCarry: [UInt8]? = nil
+    /// When the keep-alive idle timeout ends (while `.idleTrim` runs first).
+    var idleUntil: UInt64 = 0
     /// `request_timeout`: when the current exchange must be over (0: no limit).
     var exchangeDeadline: UInt64 = 0
 
@@ -222,7 +226,10 @@ final class ProxySession: EventHandler, TimerTarget {
         case .idle:
             // A head is partly parsed: its indices must stay put, so grow up to the limit.
             let limit = runtime.config.limits.maxHeaderBytes + 4096
-            if input.storage.count < limit { input.reserve(min(limit, input.storage.count * 2)) }
+            if input.storage.count < limit {
+                // (An idle connection gave its buffer back: it starts again at the usual size.)
+                input.reserve(min(limit, max(runtime.receiveBufferSize, input.storage.count * 2)))
+            }
         case .exchange:
             input.compact()  // the head was copied out; only body and pipelined bytes remain
         case .lingering:
@@ -383,6 +390,21 @@ final class ProxySession: EventHandler, TimerTarget {
         updateInterest()
     }
 
+    /// A connection idle between requests keeps no buffer: they come back
+    /// (at their usual size) with the next bytes.
+    private func trimIdleMemory() {
+        guard phase == .idle, input.isEmpty, output.isEmpty else { return }
+        IdleMemory.released(input.storage.count + output.bytes.capacity)
+        input.release()
+        output.release()
+        request.fields = []
+        request.connectionTokens = []
+        response.fields = []
+        forwardHead = []
+        requestLine = []
+        extraFields = []
+    }
+
     func closeNow() { teardown(reset: false) }
 
     /// Closes with RST: the client must not take a cut-short response for a whole one.
@@ -431,6 +453,17 @@ final class ProxySession: EventHandler, TimerTarget {
         case .send: timeout = runtime.sendTimeout
         case .linger: timeout = 2_000_000_000
         case .queue: timeout = runtime.queueTimeout
+        case .idleTrim: timeout = 1_000_000_000
+        }
+        if kind == .idle && runtime.clientIdleTimeout > 1_000_000_000 {
+            // Keep-alive: after a second of silence the connection hands its
+            // buffers back (an idle connection should cost ~1 KiB, not 16),
+            // then the idle timeout runs on.
+            idleUntil = ctx.loop.now + runtime.clientIdleTimeout
+            deadlineKind = .idleTrim
+            deadline = ctx.loop.now + 1_000_000_000
+            ctx.loop.schedule(self)
+            return
         }
         deadlineKind = kind
         deadline = ctx.loop.now + timeout
@@ -448,6 +481,11 @@ final class ProxySession: EventHandler, TimerTarget {
             handshakeFailed()
         case .queue:
             queueTimedOut()
+        case .idleTrim:
+            trimIdleMemory()
+            deadlineKind = .idle
+            deadline = idleUntil
+            ctx.loop.schedule(self)
         case .idle, .linger:
             closeNow()
         case .header:

@@ -124,3 +124,22 @@ extension LimitsTests {
         #expect(try Curl.status(["\(tether.url)/x"]) == 200, "later requests are fine")
     }
 }
+
+extension LimitsTests {
+    /// An idle keep-alive connection gives its buffers back after a second;
+    /// the next request (even one larger than the usual buffer) must not notice.
+    @Test func idleConnectionTrimsItsBuffersAndServesAgain() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let (tether, _, _) = try Self.start("backend b \(backend.address)\n")
+        let c = try RawClient(port: tether.port)
+        c.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(c.readResponses(1).first?.contains("GET /first") == true)
+        usleep(1_400_000)  // idleness is the event under test: past the 1 s trim
+        let cookie = String(repeating: "c", count: 24_000)
+        c.send("GET /second HTTP/1.1\r\nHost: t\r\nCookie: big=\(cookie)\r\n\r\n")
+        #expect(c.readResponses(1).first?.contains("GET /second") == true)
+        c.send("GET /third HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(c.readResponses(1).first?.contains("GET /third") == true)
+    }
+}

@@ -24,5 +24,7 @@ int csys_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int maxevents, 
 int csys_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 int csys_socket_nonblocking(int domain, int type);
 int csys_errno(void);
+/* glibc's malloc_trim(0): free heap pages back to the kernel (<malloc.h> is not in Glibc's module). */
+int csys_malloc_trim(void);
 
 #endif
