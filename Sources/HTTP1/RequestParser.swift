@@ -33,6 +33,10 @@ public struct RequestParser: Sendable {
             startLineError: .requestLineTooLong, limits: limits)
         {
         case .needMore:
+            // Refuse what cannot become a method at once (a TLS ClientHello on
+            // the plain port, binary junk): waiting for a line end that may
+            // never come would hold the connection until the header timeout.
+            if Self.notAMethod(buf, start, end) { return .failed(.invalidRequestLine) }
             return .needMore
         case .failed(let e):
             return .failed(e)
@@ -51,6 +55,24 @@ public struct RequestParser: Sendable {
             }
             return finish(buf, startLineEnd + 2, headEnd, &head)
         }
+    }
+
+    /// The bytes so far start (after any empty lines) with something other
+    /// than a token followed by SP. Stops at CR/LF: line endings are the full
+    /// parser's to judge. More bytes never turn a true into a false.
+    @inline(__always)
+    static func notAMethod(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end, buf[i] == ASCII.cr || buf[i] == ASCII.lf { i += 1 }
+        let first = i
+        while i < end && i - first < 32 {
+            let c = buf[i]
+            if c == ASCII.sp { return i == first }
+            if c == ASCII.cr || c == ASCII.lf { return false }
+            if !ASCII.isTChar(c) { return true }
+            i += 1
+        }
+        return false
     }
 
     private func parseRequestLine(

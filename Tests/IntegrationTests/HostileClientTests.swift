@@ -1,0 +1,94 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Clients that trickle, never read, flood, speak TLS to a plain port, half
+/// close or reset mid-body (issue 9): memory stays bounded, the connection
+/// ends at the right timeout, and nobody else notices.
+@Suite struct HostileClientTests {
+    @Test func slowReaderIsClosedAtTheSendTimeoutWithBoundedMemory() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let (tether, port, _) = try LimitsTests.start("backend b \(backend.address)\n", extra: "send_timeout 1s\n")
+        let c = try RawClient(port: port)
+        var small: Int32 = 4096
+        setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, 4)
+        c.send("GET /bytes/\(512 * 1024 * 1024) HTTP/1.1\r\nHost: t\r\n\r\n")
+        // Never read; Tether must give up after a second without progress.
+        let start = Date()
+        #expect(tether.waitForStderr(containing: "never-printed", timeout: 2.5) == false)
+        let rss = tether.rss
+        #expect(rss > 0 && rss < 64 * 1024 * 1024, "RSS \(rss) while a client does not read")
+        let got = c.readToEnd()  // what was in flight, then the end
+        #expect(got.utf8.count < 16 * 1024 * 1024, "read \(got.utf8.count) bytes: the response was not cut")
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(try Curl.status(["http://127.0.0.1:\(port)/x"]) == 200)
+    }
+
+    @Test func aPipelinedFloodIsReadOnlyAsFastAsItIsAnswered() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address], extra: ["--workers", "1"])
+        let c = try RawClient(port: tether.port)
+        var small: Int32 = 4096
+        setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, 4)
+        let count = 3000
+        let flood = String(repeating: "GET /bytes/32768 HTTP/1.1\r\nHost: t\r\n\r\n", count: count)  // ~100 MB of answers
+        let sender = Thread { c.send(flood) }  // blocks once Tether stops reading: that is the bound
+        sender.start()
+        #expect(tether.waitForStderr(containing: "never-printed", timeout: 2) == false)
+        let rss = tether.rss
+        #expect(rss > 0 && rss < 64 * 1024 * 1024, "RSS \(rss) under a pipelining flood")
+        let forwarded = backend.requests
+        #expect(forwarded > 0 && forwarded < 100, "\(forwarded) of \(count) requests forwarded to a client that reads nothing")
+        // Reading resumes the flow (the bodies are binary: only the first head is checked as text).
+        let first = c.readResponses(1)
+        #expect(first.first?.hasPrefix("HTTP/1.1 200 OK") == true)
+    }
+
+    @Test func tlsOnThePlainPortIs400() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address])
+        let c = try RawClient(port: tether.port)
+        // The start of a TLS 1.2 ClientHello record.
+        c.send("\u{16}\u{03}\u{01}\u{00}\u{a5}\u{01}\u{00}\u{00}\u{a1}\u{03}\u{03}")
+        let reply = c.readToEnd()
+        #expect(reply.hasPrefix("HTTP/1.1 400 Bad Request"), "\(reply)")
+        #expect(backend.requests == 0)
+    }
+
+    @Test func halfClosedClientStillGetsItsResponse() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address])
+        let c = try RawClient(port: tether.port)
+        c.send("GET /half HTTP/1.1\r\nHost: t\r\n\r\n")
+        shutdown(c.fd, Int32(SHUT_WR))
+        let reply = c.readToEnd()
+        #expect(reply.hasPrefix("HTTP/1.1 200"))
+        #expect(reply.contains("GET /half"))
+    }
+
+    @Test func resetMidBodyFreesBothSides() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let (tether, port, _) = try LimitsTests.start("backend b \(backend.address)\n")
+        let c = try RawClient(port: port)
+        c.send("POST /sink HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n" + String(repeating: "z", count: 200_000))
+        var l = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+        shutdown(c.fd, Int32(SHUT_RDWR))
+        // Tether notices, drops the backend side and counts no connection left.
+        var current = -1
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            current = ((try? AdminTests.json(port + 1))?["connections"] as? [String: Any])?["current"] as? Int ?? -1
+            if current == 0 { break }
+            usleep(50_000)
+        }
+        #expect(current == 0)
+        #expect(try Curl.status(["http://127.0.0.1:\(port)/x"]) == 200)
+        _ = tether
+    }
+}
