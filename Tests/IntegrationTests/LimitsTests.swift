@@ -143,3 +143,24 @@ extension LimitsTests {
         #expect(c.readResponses(1).first?.contains("GET /third") == true)
     }
 }
+
+extension LimitsTests {
+    @Test func idleTimeoutsCloseBothSides() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(
+            backends: [backend.address], extra: ["--workers", "1", "--idle-timeout", "1500ms", "--pool-idle-timeout", "500ms"])
+        let c = try RawClient(port: tether.port)
+        let start = Date()
+        c.send("GET /once HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(c.readResponses(1).count == 1)
+        // The pooled backend connection is closed after its idle timeout...
+        let deadline = Date().addingTimeInterval(5)
+        while backend.closedConnections == 0 && Date() < deadline { usleep(20_000) }
+        #expect(backend.closedConnections == 1, "pooled connection still open")
+        // ...and the idle client after its own (the read ends with the close).
+        #expect(c.readToEnd().isEmpty)
+        let idle = Date().timeIntervalSince(start)
+        #expect(idle >= 1.3 && idle < 5, "client closed after \(idle) s")
+    }
+}

@@ -29,6 +29,9 @@ final class TestBackend: @unchecked Sendable {
     private var _requests = 0
     private var _lastHead = ""
     private var stopped = false
+    private var _closed = 0
+    /// Connections that ended (the peer, Tether, closed them).
+    var closedConnections: Int { lock.withLock { _closed } }
     private var _active = 0
     private var _maxActive = 0
 
@@ -77,7 +80,10 @@ final class TestBackend: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            close(fd)
+            lock.withLock { _closed += 1 }
+        }
         var conn = BlockingConnection(fd: fd)
         var served = 0
         while true {
