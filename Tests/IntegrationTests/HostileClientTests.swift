@@ -18,7 +18,7 @@ import Testing
         let start = Date()
         #expect(tether.waitForStderr(containing: "never-printed", timeout: 2.5) == false)
         let rss = tether.rss
-        #expect(rss > 0 && rss < 64 * 1024 * 1024, "RSS \(rss) while a client does not read")
+        #expect(rss > 0 && rss < StreamingTests.memoryCeiling, "RSS \(rss) while a client does not read")
         let got = c.readToEnd()  // what was in flight, then the end
         #expect(got.utf8.count < 16 * 1024 * 1024, "read \(got.utf8.count) bytes: the response was not cut")
         #expect(Date().timeIntervalSince(start) < 10)
@@ -38,7 +38,7 @@ import Testing
         sender.start()
         #expect(tether.waitForStderr(containing: "never-printed", timeout: 2) == false)
         let rss = tether.rss
-        #expect(rss > 0 && rss < 64 * 1024 * 1024, "RSS \(rss) under a pipelining flood")
+        #expect(rss > 0 && rss < StreamingTests.memoryCeiling, "RSS \(rss) under a pipelining flood")
         let forwarded = backend.requests
         #expect(forwarded > 0 && forwarded < 100, "\(forwarded) of \(count) requests forwarded to a client that reads nothing")
         // Reading resumes the flow (the bodies are binary: only the first head is checked as text).

@@ -35,7 +35,7 @@ final class TestBackend: @unchecked Sendable {
     private var _active = 0
     private var _maxActive = 0
 
-    /// Most requests it was ever answering at the same time.
+    /// Most `/slow/` requests it was ever working on at the same time.
     var maxConcurrent: Int { lock.withLock { _maxActive } }
 
     var connections: Int { lock.withLock { _connections } }
@@ -97,12 +97,7 @@ final class TestBackend: @unchecked Sendable {
                 _ = conn.readBody(request) { _ in }
                 return
             }
-            lock.withLock {
-                _active += 1
-                _maxActive = max(_maxActive, _active)
-            }
             let keepGoing = respond(to: request, on: &conn)
-            lock.withLock { _active -= 1 }
             served += 1
             if !keepGoing || mode == .closeSilently { return }
         }
@@ -132,7 +127,14 @@ final class TestBackend: @unchecked Sendable {
         }
         if path.hasPrefix("/slow/") {
             let ms = UInt32(path.dropFirst("/slow/".count)) ?? 1000
+            // Concurrency is counted from the request's arrival to just before
+            // its answer leaves: once sent, the proxy may start the next at once.
+            lock.withLock {
+                _active += 1
+                _maxActive = max(_maxActive, _active)
+            }
             usleep(ms * 1000)
+            lock.withLock { _active -= 1 }
             return conn.send(status: 200, body: Array("slow \(name)\n".utf8))
         }
         if path.hasPrefix("/headers") {
