@@ -247,7 +247,7 @@ final class ProxySession: EventHandler, TimerTarget {
             parseNextRequest()
         case .exchange:
             if !requestBody.isDone {
-                setDeadline(.body)
+                if queuedOn < 0 { setDeadline(.body) }  // while queued, queue_timeout rules
                 pumpRequestBody()
             } else {
                 updateInterest()  // pipelined bytes wait in the buffer

@@ -164,3 +164,22 @@ extension LimitsTests {
         #expect(idle >= 1.3 && idle < 5, "client closed after \(idle) s")
     }
 }
+
+extension LimitsTests {
+    /// A queued upload keeps sending its body: the queue timeout still applies
+    /// (the body's own, longer timeout must not replace it).
+    @Test func queuedUploadStillTimesOutInTheQueue() throws {
+        let backend = try TestBackend(name: "busy")
+        defer { backend.stop() }
+        let (tether, _, _) = try Self.start("backend busy \(backend.address) max_conns=1\n", extra: "queue_timeout 500ms\n")
+        let busy = Thread { _ = try? Curl.status(["\(tether.url)/slow/3000"]) }
+        busy.start()
+        while backend.requests == 0 { usleep(10_000) }  // the slot is taken
+        let file = try TempFile(pattern: 4 * 1024 * 1024)
+        let start = Date()
+        let r = try Curl.run(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:", "--limit-rate", "1m", "-T", file.path, "-X", "POST", "\(tether.url)/sink"])
+        let took = Date().timeIntervalSince(start)
+        #expect(r.stdout == "503", "\(r.stdout) \(r.stderr)")
+        #expect(took < 2.5, "answered after \(took) s")
+    }
+}
