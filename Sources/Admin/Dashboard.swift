@@ -50,10 +50,10 @@ return `<tr><td><b>${esc(b.name)}</b> <span class=dim>${esc(b.address)}${b.backu
 <td>${b.sessions.new}</td><td>${b.sessions.sticky_hits+b.sessions.route_hits}</td><td>${b.rate['1s'].toFixed(0)} · ${b.rate['10s'].toFixed(1)}</td><td>${spark(hist[b.name])}</td>
 <td>${b.responses['2xx']}</td><td>${b.responses['4xx']}</td><td class="${b.responses['5xx']?'err':''}">${b.responses['5xx']}</td>
 <td>${b.latency_ms.p50??'–'} · ${b.latency_ms.p99??'–'}</td><td class="${b.failovers?'err':''}">${b.failovers}</td><td>${b.sessions.recreated}</td><td>${b.retries}</td>
-<td>${b.connections.active} · ${b.connections.idle}</td><td class=dots>${checks||'<span class=dim>off</span>'}</td>
+<td>${b.connections.active} · ${b.connections.idle}${b.connections.max_conns?`<br><span class=dim>max ${b.connections.max_conns}, queued ${b.connections.queued}, 503 ${b.connections.queue_rejected}</span>`:''}</td><td class=dots>${checks||'<span class=dim>off</span>'}</td>
 <td><button onclick="act('${esc(b.name)}','drain')">drain</button> <button onclick="act('${esc(b.name)}','maintenance')">maint</button> <button onclick="act('${esc(b.name)}','enable')">enable</button></td></tr>`}).join('');
 document.getElementById('rejected').innerHTML=Object.entries(s.rejected).map(([k,v])=>`${esc(k)}: <b>${v}</b>`).join('<br>');
-document.getElementById('listeners').innerHTML=s.connections.listeners.map(l=>`${esc(l.address)}${l.tls?' (TLS)':''}: <b>${l.current}</b> open, ${l.total} total`).join('<br>');
+document.getElementById('listeners').innerHTML=s.connections.listeners.map(l=>`${esc(l.address)}${l.tls?' (TLS)':''}: <b>${l.current}</b> open, ${l.total} total${l.tls_handshakes?`; handshakes ${l.tls_handshakes.ok} (${l.tls_handshakes.resumed} resumed), ${l.tls_handshakes.failed} failed`:''}`).join('<br>');
 document.getElementById('config').innerHTML=`${s.loops} event loops<br>last reload error: ${s.reloads.last_error?'<span class=err>'+esc(s.reloads.last_error)+'</span>':'none'}`+(s.session_store.last_error?`<br>store: <span class=err>${esc(s.session_store.last_error)}</span>`:'');
 document.getElementById('status').textContent='updated '+new Date().toLocaleTimeString()}catch(e){document.getElementById('status').textContent='admin endpoint unreachable: '+e}}
 load();setInterval(load,2000);
