@@ -12,6 +12,11 @@ enum PrometheusText {
             let l = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
             out += "\(name)\(l) \(format(value))\n"
         }
+        /// A family with one sample per backend, labelled `backend`.
+        func perBackend(_ name: String, _ type: String, _ help: String, _ value: (StatsSnapshot.Backend) -> Double) {
+            family(name, type, help)
+            for b in s.backends { sample(name, [("backend", b.name)], value(b)) }
+        }
         family("tether_build_info", "gauge", "Tether version.")
         sample("tether_build_info", [("version", s.version)], 1)
         family("tether_uptime_seconds", "gauge", "Seconds since the process started.")
@@ -39,44 +44,30 @@ enum PrometheusText {
         family("tether_session_store_up", "gauge", "1 when the session store answered its last PING.")
         if let url = s.store.url { sample("tether_session_store_up", [("store", url)], s.store.up == true ? 1 : 0) }
 
-        family("tether_backend_up", "gauge", "1 when the backend is healthy.")
-        for b in s.backends { sample("tether_backend_up", [("backend", b.name)], b.healthUp ? 1 : 0) }
+        perBackend("tether_backend_up", "gauge", "1 when the backend is healthy.") { b in b.healthUp ? 1 : 0 }
         family("tether_backend_state", "gauge", "The backend's state (1 for the current one).")
         for b in s.backends {
             for state in ["up", "down", "draining", "maintenance"] {
                 sample("tether_backend_state", [("backend", b.name), ("state", state)], b.state == state ? 1 : 0)
             }
         }
-        family("tether_backend_active_connections", "gauge", "Requests in flight to the backend.")
-        for b in s.backends { sample("tether_backend_active_connections", [("backend", b.name)], Double(b.activeConnections)) }
-        family("tether_backend_queue", "gauge", "Requests waiting for a slot of the backend (at max_conns).")
-        for b in s.backends { sample("tether_backend_queue", [("backend", b.name)], Double(b.queued)) }
-        family("tether_backend_queue_rejected_total", "counter", "Requests refused with 503 at max_conns: queue full or queue_timeout.")
-        for b in s.backends { sample("tether_backend_queue_rejected_total", [("backend", b.name)], Double(b.queueRejected)) }
-        family("tether_backend_idle_connections", "gauge", "Idle pooled connections to the backend.")
-        for b in s.backends { sample("tether_backend_idle_connections", [("backend", b.name)], Double(b.idleConnections)) }
-        family("tether_backend_requests_total", "counter", "Requests sent to the backend.")
-        for b in s.backends { sample("tether_backend_requests_total", [("backend", b.name)], Double(b.requests)) }
+        perBackend("tether_backend_active_connections", "gauge", "Requests in flight to the backend.") { b in Double(b.activeConnections) }
+        perBackend("tether_backend_queue", "gauge", "Requests waiting for a slot of the backend (at max_conns).") { b in Double(b.queued) }
+        perBackend("tether_backend_queue_rejected_total", "counter", "Requests refused with 503 at max_conns: queue full or queue_timeout.") { b in Double(b.queueRejected) }
+        perBackend("tether_backend_idle_connections", "gauge", "Idle pooled connections to the backend.") { b in Double(b.idleConnections) }
+        perBackend("tether_backend_requests_total", "counter", "Requests sent to the backend.") { b in Double(b.requests) }
         family("tether_backend_responses_total", "counter", "Responses by status class.")
         for b in s.backends {
             for (i, c) in b.responses.enumerated() { sample("tether_backend_responses_total", [("backend", b.name), ("code", "\(i + 1)xx")], Double(c)) }
         }
-        family("tether_backend_received_bytes_total", "counter", "Request bytes sent to the backend.")
-        for b in s.backends { sample("tether_backend_received_bytes_total", [("backend", b.name)], Double(b.bytesIn)) }
-        family("tether_backend_sent_bytes_total", "counter", "Response body bytes relayed from the backend.")
-        for b in s.backends { sample("tether_backend_sent_bytes_total", [("backend", b.name)], Double(b.bytesOut)) }
-        family("tether_backend_retries_total", "counter", "Requests retried elsewhere after this backend failed.")
-        for b in s.backends { sample("tether_backend_retries_total", [("backend", b.name)], Double(b.retries)) }
-        family("tether_backend_failovers_total", "counter", "Sessions that had to leave this backend.")
-        for b in s.backends { sample("tether_backend_failovers_total", [("backend", b.name)], Double(b.failoversAway)) }
-        family("tether_backend_new_sessions_total", "counter", "New sessions placed on the backend.")
-        for b in s.backends { sample("tether_backend_new_sessions_total", [("backend", b.name)], Double(b.newSessions)) }
-        family("tether_backend_sticky_hits_total", "counter", "Requests that reached their session's backend.")
-        for b in s.backends { sample("tether_backend_sticky_hits_total", [("backend", b.name)], Double(b.stickyHits + b.routeHits)) }
-        family("tether_backend_sessions_recreated_total", "counter", "Sessions that arrived by failover and were re-created.")
-        for b in s.backends { sample("tether_backend_sessions_recreated_total", [("backend", b.name)], Double(b.sessionsRecreated)) }
-        family("tether_backend_sessions_pinned", "gauge", "Sessions pinned to the backend (estimate, last 5-10 minutes).")
-        for b in s.backends { sample("tether_backend_sessions_pinned", [("backend", b.name)], Double(b.sessionsPinned)) }
+        perBackend("tether_backend_received_bytes_total", "counter", "Request bytes sent to the backend.") { b in Double(b.bytesIn) }
+        perBackend("tether_backend_sent_bytes_total", "counter", "Response body bytes relayed from the backend.") { b in Double(b.bytesOut) }
+        perBackend("tether_backend_retries_total", "counter", "Requests retried elsewhere after this backend failed.") { b in Double(b.retries) }
+        perBackend("tether_backend_failovers_total", "counter", "Sessions that had to leave this backend.") { b in Double(b.failoversAway) }
+        perBackend("tether_backend_new_sessions_total", "counter", "New sessions placed on the backend.") { b in Double(b.newSessions) }
+        perBackend("tether_backend_sticky_hits_total", "counter", "Requests that reached their session's backend.") { b in Double(b.stickyHits + b.routeHits) }
+        perBackend("tether_backend_sessions_recreated_total", "counter", "Sessions that arrived by failover and were re-created.") { b in Double(b.sessionsRecreated) }
+        perBackend("tether_backend_sessions_pinned", "gauge", "Sessions pinned to the backend (estimate, last 5-10 minutes).") { b in Double(b.sessionsPinned) }
         family("tether_backend_response_seconds", "histogram", "Time from sending a request to the end of its response.")
         for b in s.backends {
             var cumulative = 0

@@ -51,19 +51,13 @@ public struct SendQueue {
     /// socket send, or TLS encrypting straight from the queue).
     @inline(__always)
     public mutating func flush(_ writer: (UnsafeRawPointer, Int) -> WriteStep) -> WriteResult {
-        while head < bytes.count {
+        writing: while head < bytes.count {
             let h = head
-            let step = bytes.withUnsafeBytes { p in writer(p.baseAddress! + h, p.count - h) }
-            switch step {
-            case .wrote(let n):
-                head += n
-                continue
-            case .blocked:
-                break
-            case .failed(let e):
-                return .error(e)
+            switch bytes.withUnsafeBytes({ p in writer(p.baseAddress! + h, p.count - h) }) {
+            case .wrote(let n): head += n
+            case .blocked: break writing
+            case .failed(let e): return .error(e)
             }
-            break
         }
         if head == bytes.count {
             bytes.removeAll(keepingCapacity: true)

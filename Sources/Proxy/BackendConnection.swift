@@ -125,8 +125,6 @@ final class BackendConnection: EventHandler, TimerTarget {
         session = nil
         ctx.loop.deregister(fd)
         Glibc.close(fd)
-        input.release()
-        send.release()
     }
 
     /// Writes what is queued. Errors are reported to the session.

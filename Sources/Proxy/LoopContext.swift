@@ -138,8 +138,10 @@ final class LoopContext: @unchecked Sendable {
     }
 
     /// A data-path failure on backend `i`: `fall` in a row and it is down,
-    /// here at once and everywhere through its monitor.
-    func passiveFailure(_ i: Int, _ reason: String) {
+    /// here at once and everywhere through its monitor. The reason is only
+    /// built then: failures below `fall` (every 5xx with `passive_5xx`) cost
+    /// no string.
+    func passiveFailure(_ i: Int, _ reason: @autoclosure () -> String) {
         passiveFailures[i] += 1
         let fall = runtime.checkSettings[i].fall
         guard passiveFailures[i] >= fall, healthUp[i] else { return }
@@ -147,7 +149,7 @@ final class LoopContext: @unchecked Sendable {
         healthUp[i] = false
         refreshEligibility()
         let monitor = runtime.monitors[i]
-        let message = "\(fall) failures in a row, last: \(reason)"
+        let message = "\(fall) failures in a row, last: \(reason())"
         monitor.loop.execute { monitor.passiveDown(message) }
     }
 

@@ -40,7 +40,6 @@ extension ProxySession {
         if let b = backend {
             backend = nil
             releaseLoad()
-            let queued = b.send.bytes  // close() gives the buffers back; a failover may need these
             b.close()
             if isStaleReuse(b, failure) {
                 retriedStale = true
@@ -51,7 +50,7 @@ extension ProxySession {
             switch failure {
             case .connect, .connectTimeout:
                 // Nothing reached the backend: everything queued can go elsewhere.
-                if failOver(carrying: queued) { return }
+                if failOver(carrying: b.send.bytes) { return }
             case .closed, .io:
                 // RFC 9110 §9.2.2: an idempotent request that got no response
                 // byte may be repeated; only when its body is not needed.

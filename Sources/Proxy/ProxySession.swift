@@ -424,8 +424,8 @@ final class ProxySession: EventHandler, TimerTarget {
         releaseLoad()
         ctx.loop.deregister(fd)
         transport.close(reset: reset)
-        // A queued timer entry may keep this object for up to an idle
-        // timeout; its buffers and TLS state go now.
+        // A stale entry in a backend queue or a scheduled pending read may
+        // keep this object a while longer; its buffers and TLS state go now.
         transport.tls?.release()
         input.release()
         output.release()
@@ -437,12 +437,18 @@ final class ProxySession: EventHandler, TimerTarget {
 
     // MARK: Timers
 
-    func setDeadline(_ kind: DeadlineKind?) {
-        guard let kind else {
+    func setDeadline(_ requested: DeadlineKind?) {
+        guard var kind = requested else {
             // Between the kinds: only the whole request's limit, if any.
             deadline = phase == .exchange ? exchangeDeadline : 0
             if deadline != 0 { ctx.loop.schedule(self) }
             return
+        }
+        if kind == .idle && runtime.clientIdleTimeout > 1_000_000_000 {
+            // Keep-alive: after a second of silence the connection hands its
+            // buffers back (`.idleTrim`), then the idle timeout runs on.
+            idleUntil = ctx.loop.now + runtime.clientIdleTimeout
+            kind = .idleTrim
         }
         let timeout: UInt64
         switch kind {
@@ -454,16 +460,6 @@ final class ProxySession: EventHandler, TimerTarget {
         case .linger: timeout = 2_000_000_000
         case .queue: timeout = runtime.queueTimeout
         case .idleTrim: timeout = 1_000_000_000
-        }
-        if kind == .idle && runtime.clientIdleTimeout > 1_000_000_000 {
-            // Keep-alive: after a second of silence the connection hands its
-            // buffers back (an idle connection should cost ~1 KiB, not 16),
-            // then the idle timeout runs on.
-            idleUntil = ctx.loop.now + runtime.clientIdleTimeout
-            deadlineKind = .idleTrim
-            deadline = ctx.loop.now + 1_000_000_000
-            ctx.loop.schedule(self)
-            return
         }
         deadlineKind = kind
         deadline = ctx.loop.now + timeout

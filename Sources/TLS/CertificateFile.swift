@@ -6,7 +6,7 @@ import Glibc
 /// that belongs to another certificate, the date a certificate expired.
 enum CertificateFile {
     /// Loads `cert` (leaf first, then intermediates) and `key` into `ctx`.
-    static func install(cert: String, key: String, into ctx: OpaquePointer, now: time_t = time(nil)) throws(TLSSetupError) {
+    static func install(cert: String, key: String, into ctx: OpaquePointer) throws(TLSSetupError) {
         try checkReadable(cert)
         if key != cert { try checkReadable(key) }
         OpenSSLErrors.clear()
@@ -16,7 +16,7 @@ enum CertificateFile {
         guard let leaf = SSL_CTX_get0_certificate(ctx) else {
             throw .noCertificate(file: cert, reason: "no certificate in the file")
         }
-        var t = now
+        var t = time(nil)
         if let notAfter = X509_get0_notAfter(leaf), X509_cmp_time(notAfter, &t) < 0 {
             throw .expired(file: cert, notAfter: Self.text(notAfter))
         }

@@ -27,7 +27,7 @@ public final class TLSConnection {
     /// because the socket ran dry: OpenSSL may hold whole records.
     private var stoppedFull = false
     private var closeNotifySent = false
-    public private(set) var handshakeDone = false
+    private var handshakeDone = false
 
     init?(fd: Int32, context: TLSServerContext) {
         guard let ssl = SSL_new(context.contexts[0]) else {

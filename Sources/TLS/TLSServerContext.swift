@@ -19,8 +19,6 @@ public final class TLSServerContext: @unchecked Sendable {
 
     /// In configuration order; `contexts[0]` is the default.
     let contexts: [OpaquePointer]
-    /// The certificate files, in the same order (for logs and stats).
-    public let certificateFiles: [String]
 
     public init(_ config: TLSListenerConfig) throws(TLSSetupError) {
         var made: [OpaquePointer] = []
@@ -36,7 +34,6 @@ public final class TLSServerContext: @unchecked Sendable {
         }
         guard !made.isEmpty else { throw .openSSL("no certificate configured") }
         contexts = made
-        certificateFiles = config.certificates.map(\.cert)
         // The SNI callback finds this object through the context's argument;
         // unretained, because every SSL made from it retains `self` instead.
         let me = Unmanaged.passUnretained(self).toOpaque()

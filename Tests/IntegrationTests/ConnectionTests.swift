@@ -126,16 +126,25 @@ extension TestBackend {
     /// (32768–60999) so that no outgoing connection of a concurrent test can
     /// take it between this check and its use.
     static func unusedPort() throws -> Int {
+        let (fd, port) = try listenOnTestPort()
+        close(fd)
+        return port
+    }
+
+    /// A listening socket on a free port of the tests' range (see `unusedPort`).
+    static func listenOnTestPort() throws -> (fd: Int32, port: Int) {
         for _ in 0..<2000 {
             let p = PortAllocator.next()
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
             addr.sin_port = UInt16(p).bigEndian
             let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, 16) } }
+            if rc == 0 && listen(fd, 128) == 0 { return (fd, p) }
             close(fd)
-            if rc == 0 { return p }
         }
         throw POSIXError(.EADDRINUSE)
     }

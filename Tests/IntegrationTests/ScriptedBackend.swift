@@ -31,23 +31,7 @@ final class ScriptedBackend: @unchecked Sendable {
 
     init(_ scripts: [[Step]]) throws {
         self.scripts = scripts
-        // Ports from the tests' own range (below the ephemeral one, see PortAllocator).
-        var bound: (Int32, Int)? = nil
-        for _ in 0..<200 where bound == nil {
-            let p = PortAllocator.next()
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = UInt16(p).bigEndian
-            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, 16) } }
-            if rc == 0 && listen(fd, 128) == 0 { bound = (fd, p) } else { close(fd) }
-        }
-        guard let (fd, p) = bound else { throw POSIXError(.EADDRINUSE) }
-        listenFD = fd
-        port = p
+        (listenFD, port) = try TestBackend.listenOnTestPort()
         Thread { [self] in acceptLoop() }.start()
     }
 
