@@ -21,6 +21,10 @@
 #                                       and HAProxy's
 #   scripts/bench.sh --stats-overhead   Tether with its admin counters vs a build
 #                                       with them compiled out (TETHER_NO_STATS)
+#   scripts/bench.sh --baseline BIN     this Tether against another tether binary
+#                                       (e.g. the last commit's), same config,
+#                                       interleaved: the before/after of a change
+#                                       without the VM's run-to-run drift
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
@@ -31,6 +35,7 @@ connections=50
 stats_overhead=0
 tls=1
 idle=0
+baseline_bin=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
@@ -39,7 +44,8 @@ while [[ $# -gt 0 ]]; do
         --stats-overhead) stats_overhead=1; shift ;;
         --no-tls) tls=0; shift ;;
         --idle) idle="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --baseline) baseline_bin="$(realpath "$2")"; shift 2 ;;
+        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -160,6 +166,13 @@ if [[ $stats_overhead -eq 1 ]]; then
         --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3 2>/dev/null & pids+=($!)
     nostats_pid=$!
 fi
+P_BASE=18084; S_BASE=18446
+if [[ -n $baseline_bin ]]; then
+    sed -e "s/:$P_TETHER\$/:$P_BASE/" -e "s/:$S_TETHER /:$S_BASE /" -e "s/^admin .*/admin 127.0.0.1:18098/" \
+        "$work/tether.conf" > "$work/baseline.conf"
+    taskset -c 0 "$baseline_bin" run --config "$work/baseline.conf" 2>"$work/baseline.err" & pids+=($!)
+    baseline_pid=$!
+fi
 taskset -c 0 nginx -c "$work/nginx-proxy.conf" & pids+=($!)
 taskset -c 0 haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.err" & pids+=($!)
 haproxy_pid=$!
@@ -177,6 +190,7 @@ for p in $S_TETHER $S_NGINX $S_HAPROXY; do
     for _ in $(seq 1 100); do curl -skf -o /dev/null "https://127.0.0.1:$p/" && break; sleep 0.1; done
 done
 [[ $stats_overhead -eq 1 ]] && wait_port $P_NOSTATS
+[[ -n $baseline_bin ]] && wait_port $P_BASE
 # nginx's worker, not its master, does the proxying.
 nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | head -1)
 
@@ -189,6 +203,10 @@ declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req
 targets=(direct tether nginx haproxy)
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
+if [[ -n $baseline_bin ]]; then
+    targets=(tether baseline)
+    [[ $tls -eq 1 ]] && targets+=(tether-tls baseline-tls tether-handshake baseline-handshake)
+fi
 url_of() {
     case "$1" in
         direct) echo "http://127.0.0.1:$B1/" ;;
@@ -196,6 +214,8 @@ url_of() {
         nginx) echo "http://127.0.0.1:$P_NGINX/" ;;
         haproxy) echo "http://127.0.0.1:$P_HAPROXY/" ;;
         nostats) echo "http://127.0.0.1:$P_NOSTATS/" ;;
+        baseline) echo "http://127.0.0.1:$P_BASE/" ;;
+        baseline-*) echo "https://127.0.0.1:$S_BASE/" ;;
         tether-*) echo "https://127.0.0.1:$S_TETHER/" ;;
         nginx-*) echo "https://127.0.0.1:$S_NGINX/" ;;
         haproxy-*) echo "https://127.0.0.1:$S_HAPROXY/" ;;
@@ -209,7 +229,7 @@ wrk_run() { # TARGET WRK-ARGS...
         *) taskset -c 1 wrk -t1 -c"$connections" "$@" "$(url_of "$t")" ;;
     esac
 }
-pid_of() { case "$1" in tether*) echo "$tether_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
+pid_of() { case "$1" in tether*) echo "$tether_pid" ;; baseline*) echo "$baseline_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
@@ -302,6 +322,15 @@ echo
 if [[ $stats_overhead -eq 1 ]]; then
     awk -v t="${per_cpu[tether]}" -v n="${per_cpu[nostats]}" -v a="${sum_rps[tether]}" -v b="${sum_rps[nostats]}" \
         'BEGIN { printf "stats on / stats compiled out: req/s %.3fx, requests per proxy CPU-second %.3fx\n", a/b, t/n }'
+    exit 0
+fi
+if [[ -n $baseline_bin ]]; then
+    for sfx in "" -tls -handshake; do
+        [[ -z "${per_cpu[tether$sfx]:-}" ]] && continue
+        awk -v g="${sfx:--plain}" -v t="${per_cpu[tether$sfx]}" -v b="${per_cpu[baseline$sfx]}" \
+            -v rt="${avg_rps[tether$sfx]}" -v rb="${avg_rps[baseline$sfx]}" \
+            'BEGIN { printf "%-10s this/baseline: req/s %.3fx, requests per proxy CPU-second %.3fx\n", substr(g, 2), rt/rb, t/b }'
+    done
     exit 0
 fi
 ratios() { # GROUP SUFFIX
