@@ -236,7 +236,8 @@ to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
 
 if [[ $idle -gt 0 ]]; then
     # Memory per idle connection: RSS after N clients made one request each
-    # and went quiet (3 s, so Tether's 1 s idle trim has run), minus before.
+    # and went quiet (3 s, so Tether's pool has freed the spares the burst
+    # left and malloc_trim has run, both once a second), minus before.
     echo "idle keep-alive connections: $idle per proxy"
     declare -A per_idle
     # HAProxy reserves two descriptors per connection and refuses to start if
@@ -260,7 +261,7 @@ if [[ $idle -gt 0 ]]; then
             echo "bench.sh: idle clients against $t failed: $(cat "$work/idle-$t.out")" >&2
             exec 7>&-; kill "$client" 2>/dev/null || true; exit 1
         fi
-        sleep 3  # Tether trims idle connections after 1 s and returns pages on its 1 s tick
+        sleep 3  # Tether frees unused spares and returns pages on 1 s ticks
         after=$(rss_kb "$pid")
         exec 7>&-
         wait "$client" 2>/dev/null || true

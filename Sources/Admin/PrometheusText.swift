@@ -23,6 +23,10 @@ enum PrometheusText {
         sample("tether_uptime_seconds", [], Double(s.uptimeSeconds))
         family("tether_connections", "gauge", "Client connections open now, per listener.")
         for l in s.listeners { sample("tether_connections", [("listener", l.address), ("tls", l.tls ? "true" : "false")], Double(l.current)) }
+        family("tether_connections_idle", "gauge", "Client connections between requests, holding no buffers.")
+        sample("tether_connections_idle", [], Double(s.connectionsIdle))
+        family("tether_spare_exchanges", "gauge", "Per-request state with buffers kept ready by the loops.")
+        sample("tether_spare_exchanges", [], Double(s.spareExchanges))
         family("tether_connections_total", "counter", "Client connections accepted, per listener.")
         for l in s.listeners { sample("tether_connections_total", [("listener", l.address), ("tls", l.tls ? "true" : "false")], Double(l.total)) }
         family("tether_tls_handshakes_total", "counter", "TLS handshakes per TLS listener: ok (of which resumed from a ticket) and failed (errors and timeouts).")

@@ -15,6 +15,8 @@ enum StatsJSON {
         w.beginObject("connections")
         w.value("current", s.connectionsCurrent)
         w.value("total", s.connectionsTotal)
+        w.value("idle", s.connectionsIdle)
+        w.value("spare_exchanges", s.spareExchanges)
         w.beginArray("listeners")
         for l in s.listeners {
             w.beginObject()

@@ -43,6 +43,21 @@ public struct ReceiveBuffer {
         writeIndex = 0
     }
 
+    /// Hands the storage over (to a pool of spares), leaving this buffer
+    /// without any until `adopt`. Only when no parsed ranges are live.
+    public mutating func takeStorage() -> [UInt8] {
+        let s = storage
+        release()
+        return s
+    }
+
+    /// Takes `storage` (from a pool of spares) as this buffer's, empty.
+    public mutating func adopt(_ storage: [UInt8]) {
+        self.storage = storage
+        readIndex = 0
+        writeIndex = 0
+    }
+
     /// Grows to at least `capacity` bytes (heads larger than the initial buffer).
     public mutating func reserve(_ capacity: Int) {
         if storage.count < capacity {

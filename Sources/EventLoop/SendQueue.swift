@@ -25,6 +25,13 @@ public struct SendQueue {
         head = 0
     }
 
+    /// Hands the (empty) array over with its capacity, to a pool of spares.
+    public mutating func takeBytes() -> [UInt8] {
+        let b = bytes
+        release()
+        return b
+    }
+
     /// What one write attempt did.
     public enum WriteStep {
         case wrote(Int)

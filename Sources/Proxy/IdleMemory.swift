@@ -1,13 +1,13 @@
 import CSystem
 import Synchronization
 
-/// Buffers given back by idle connections are freed to glibc, which keeps
-/// the pages (they sit between live objects, so the heap top cannot shrink).
-/// Once a second, if idle connections freed more than 1 MiB since the last
-/// time, `malloc_trim(0)` hands the free pages back to the kernel
-/// (`MADV_DONTNEED`), so 10,000 idle keep-alive clients cost their session
-/// objects, not their old 16 KiB buffers. One atomic add per idle trim (per
-/// idle connection, not per request); the trim runs on the control queue.
+/// Buffers the exchange pool lets go of (past its bound, or unused for a
+/// second after a burst) are freed to glibc, which keeps the pages. Once a
+/// second, if more than 1 MiB was freed since the last time,
+/// `malloc_trim(0)` hands the free pages back to the kernel
+/// (`MADV_DONTNEED`), so a burst of busy connections does not leave its
+/// buffers' memory resident after it. One relaxed atomic add per freed
+/// spare (never per request); the trim runs on the control queue.
 enum IdleMemory {
     private static let freed = Atomic<Int>(0)
 

@@ -32,6 +32,9 @@ final class LoopContext: @unchecked Sendable {
     /// Last known state of the session store (nil: none configured or not checked yet).
     var storeUp: Bool? = nil
     var sessions: [ObjectIdentifier: ProxySession] = [:]
+    /// Spare per-request state and buffers for this loop's sessions.
+    var exchanges = ExchangePool()
+    private var ticks = 0
     var log = AccessLogBuffer()
     /// Set by a graceful stop: finish what is in flight, take nothing new.
     var draining = false
@@ -69,6 +72,8 @@ final class LoopContext: @unchecked Sendable {
         loop.onEveryTick { [unowned self] in
             self.flushLog()
             if self.runtime.slowStart > 0 { self.refreshEligibility() }
+            self.ticks &+= 1
+            if self.ticks % 10 == 0 { self.exchanges.trimUnused() }  // ticks are 100 ms
         }
     }
 

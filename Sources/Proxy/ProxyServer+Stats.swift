@@ -89,8 +89,10 @@ extension ProxyServer {
         }
         var listenerStats: [String: ListenerCounters] = [:]
         var rejected: [Int: Int] = [:]
-        var requests = 0, total = 0, currentConnections = 0
+        var requests = 0, total = 0, currentConnections = 0, idleConnections = 0, spareExchanges = 0
         for p in parts {
+            idleConnections += p.idleConnections
+            spareExchanges += p.spareExchanges
             requests += p.loopStats.requests
             total += p.loopStats.connectionsTotal
             currentConnections += p.connections
@@ -112,7 +114,8 @@ extension ProxyServer {
         let reloads = reloadStats
         return StatsSnapshot(
             version: Self.version, uptimeSeconds: Clock.wallSeconds() - startedAt,
-            connectionsCurrent: currentConnections, connectionsTotal: total, listeners: listeners,
+            connectionsCurrent: currentConnections, connectionsTotal: total,
+            connectionsIdle: idleConnections, spareExchanges: spareExchanges, listeners: listeners,
             requests: requests, rejected: rejected, reloads: reloads.succeeded, reloadFailures: reloads.failed,
             lastReloadError: reloads.lastError, store: storeStatus, routingMode: config.routing.mode.rawValue,
             balance: config.routing.strategy.rawValue, loops: contexts.count, backends: backends)

@@ -5,20 +5,21 @@ import HTTP1
 extension ProxySession {
     func parseNextRequest() {
         guard phase == .idle else { return }
-        if runtime !== ctx.runtime {
-            // A reload happened: the next request uses the new configuration.
-            runtime = ctx.runtime
-            parser.limits = runtime.config.limits
-            responseParser.limits = runtime.config.limits
-        }
         if input.isEmpty {
             input.compact()
             if ctx.draining {
                 closeNow()
                 return
             }
+            returnExchangeIfIdle()
             updateInterest()
             return
+        }
+        if runtime !== ctx.runtime {
+            // A reload happened: the next request uses the new configuration.
+            runtime = ctx.runtime
+            parser.limits = runtime.config.limits
+            responseParser.limits = runtime.config.limits
         }
         // Pipelined requests wait until the client has read earlier responses.
         if output.count >= runtime.highWater {
@@ -30,7 +31,7 @@ extension ProxySession {
         }
         switch status {
         case .needMore:
-            if deadlineKind == .idle || deadlineKind == .idleTrim { setDeadline(.header) }
+            if deadlineKind == .idle { setDeadline(.header) }
             updateInterest()
         case .failed(let error):
             respondWithError(status: error.status)

@@ -6,6 +6,9 @@ import TLS
 /// One client connection and the requests on it: the story of a request, from
 /// its head arriving to its response leaving, told in the extensions
 /// `+Request` (parse and forward), `+Response` (relay back) and `+Failure`.
+/// The state of the request in progress is borrowed per exchange (`+Exchange`),
+/// so what stays here between requests is small: an idle keep-alive
+/// connection is this object and nothing else.
 ///
 /// A class because a connection has identity: the loop, its timers and its
 /// backend connection refer to it. It lives on one loop and is never touched
@@ -28,8 +31,6 @@ final class ProxySession: EventHandler, TimerTarget {
 
     enum DeadlineKind {
         case handshake, header, idle, body, send, linger, queue
-        /// Idle for a second: give the buffers back, then wait out `.idle`.
-        case idleTrim
     }
 
     let fd: Int32
@@ -47,54 +48,19 @@ final class ProxySession: EventHandler, TimerTarget {
     var phase: Phase = .idle
     var input: ReceiveBuffer
     var output = SendQueue()
-    var parser: RequestParser
-    var request = RequestHead()
-    var requestBody = BodyRelay()
-    var responseParser: ResponseParser
-    var response = ResponseHead()
-    var responseBody = BodyRelay()
+    /// The backend connection serving the current request.
     var backend: BackendConnection?
-    var backendIndex = -1
-
-    // Routing of the current request (see Router and +Routing).
-    var keyHash: UInt64? = nil
-    var issueCookie = false
-    /// Backends tried for this request, in order.
-    var tried: [Int] = []
-    /// The backend whose in-flight count this request holds (-1: none).
-    var loadHeld = -1
-    var sessionKey: [UInt8] = []
-    var extraFields: [UInt8] = []
-    /// Request bytes handed to the backend (head and body), for stats.
-    var bytesToBackend = 0
+    /// The request in progress (see `exchange` in `+Exchange`); nil while
+    /// idle between requests.
+    var held: UnsafeMutablePointer<Exchange>?
     /// The listener this connection came from, for per-listener counts.
     let listener: String
 
-    /// The forwarded head, kept so that a request that met a stale pooled
-    /// connection can be sent again on a fresh one.
-    var forwardHead: [UInt8] = []
-    var retriedStale = false
-    var responseHeadDone = false
     var closeAfterResponse = false
     var clientEOF = false
     var requestsServed = 0
     /// The connection ends after a response to a request read in full (see `beginLingering`).
     var cleanEnd = false
-    /// Waiting in the queue of this backend (-1: not waiting); see `+Queue`.
-    var queuedOn = -1
-    var queuedFresh = false
-    var queuedCarry: [UInt8]? = nil
-    /// When the keep-alive idle timeout ends (while `.idleTrim` runs first).
-    var idleUntil: UInt64 = 0
-    /// `request_timeout`: when the current exchange must be over (0: no limit).
-    var exchangeDeadline: UInt64 = 0
-
-    // Access-log facts about the current request.
-    var requestLine: [UInt8] = []
-    var status = 0
-    var bytesToClient = 0
-    var requestStart: UInt64 = 0
-    var backendStart: UInt64 = 0
 
     fileprivate(set) var interest: UInt32 = 0
     var deadline: UInt64 = 0
@@ -117,11 +83,13 @@ final class ProxySession: EventHandler, TimerTarget {
         self.peer = peer
         self.ctx = ctx
         self.runtime = ctx.runtime
-        self.input = ReceiveBuffer(capacity: ctx.runtime.receiveBufferSize)
-        self.parser = RequestParser(limits: ctx.runtime.config.limits)
-        self.responseParser = ResponseParser(limits: ctx.runtime.config.limits)
-        requestLine.reserveCapacity(256)
-        forwardHead.reserveCapacity(1024)
+        // Buffers come with the first exchange (see `+Exchange`).
+        self.input = ReceiveBuffer(capacity: 0)
+    }
+
+    deinit {
+        // Closed mid-request: its exchange goes with it (see `teardown`).
+        if let e = held { ExchangePool.free(e) }
     }
 
     func start() {
@@ -210,6 +178,7 @@ final class ProxySession: EventHandler, TimerTarget {
             if n == 0 { return }
             onClientBytes()
         case .wouldBlock:
+            returnExchangeIfIdle()  // a TLS record that carried no request bytes
             return
         case .eof:
             clientEOF = true
@@ -222,6 +191,13 @@ final class ProxySession: EventHandler, TimerTarget {
     /// Makes free space at the end of the input buffer, if it can be done safely.
     private func makeRoomInInput() -> Bool {
         if input.freeTail > 0 { return true }
+        if input.storage.isEmpty {
+            // Between requests the buffer waits in the loop's pool: it comes
+            // back with an exchange (see `+Exchange`).
+            guard phase == .idle || phase == .lingering else { return false }
+            _ = exchange
+            return input.freeTail > 0
+        }
         switch phase {
         case .idle:
             // A head is partly parsed: its indices must stay put, so grow up to the limit.
@@ -315,7 +291,11 @@ final class ProxySession: EventHandler, TimerTarget {
             }
         case .idle:
             if deadlineKind == .send { setDeadline(input.isEmpty ? .idle : .header) }
-            if !input.isEmpty { parseNextRequest() }
+            if input.isEmpty {
+                returnExchangeIfIdle()
+            } else {
+                parseNextRequest()
+            }
         default:
             break
         }
@@ -390,21 +370,6 @@ final class ProxySession: EventHandler, TimerTarget {
         updateInterest()
     }
 
-    /// A connection idle between requests keeps no buffer: they come back
-    /// (at their usual size) with the next bytes.
-    private func trimIdleMemory() {
-        guard phase == .idle, input.isEmpty, output.isEmpty else { return }
-        IdleMemory.released(input.storage.count + output.bytes.capacity)
-        input.release()
-        output.release()
-        request.fields = []
-        request.connectionTokens = []
-        response.fields = []
-        forwardHead = []
-        requestLine = []
-        extraFields = []
-    }
-
     func closeNow() { teardown(reset: false) }
 
     /// Closes with RST: the client must not take a cut-short response for a whole one.
@@ -412,23 +377,35 @@ final class ProxySession: EventHandler, TimerTarget {
 
     private func teardown(reset: Bool) {
         guard phase != .closed else { return }
+        // Closing between requests, or after the last response went out: no
+        // request is in progress, so its state can serve another connection.
+        // (Mid-exchange, the callers up the stack may still read it: it goes
+        // with this object instead.)
+        let requestOver = phase == .idle || phase == .closing || phase == .lingering
         phase = .closed
         deadline = 0
         ctx.loop.cancelTimer(self)
-        abandonQueue()
+        if held != nil {  // only an exchange can wait in a queue or hold load
+            abandonQueue()
+            releaseLoad()
+        }
         listenerLimit.release()
         if let b = backend {
             backend = nil
             b.close()
         }
-        releaseLoad()
         ctx.loop.deregister(fd)
         transport.close(reset: reset)
         // A stale entry in a backend queue or a scheduled pending read may
         // keep this object a while longer; its buffers and TLS state go now.
         transport.tls?.release()
-        input.release()
-        output.release()
+        if requestOver, let e = held {
+            held = nil
+            ctx.exchanges.give(e, input: input.takeStorage(), output: output.takeBytes(), bufferSize: runtime.receiveBufferSize)
+        } else {
+            input.release()
+            output.release()
+        }
         #if !TETHER_NO_STATS
         ctx.loopStats.perListener[listener]?.current -= 1
         #endif
@@ -438,17 +415,11 @@ final class ProxySession: EventHandler, TimerTarget {
     // MARK: Timers
 
     func setDeadline(_ requested: DeadlineKind?) {
-        guard var kind = requested else {
+        guard let kind = requested else {
             // Between the kinds: only the whole request's limit, if any.
             deadline = phase == .exchange ? exchangeDeadline : 0
             if deadline != 0 { ctx.loop.schedule(self) }
             return
-        }
-        if kind == .idle && runtime.clientIdleTimeout > 1_000_000_000 {
-            // Keep-alive: after a second of silence the connection hands its
-            // buffers back (`.idleTrim`), then the idle timeout runs on.
-            idleUntil = ctx.loop.now + runtime.clientIdleTimeout
-            kind = .idleTrim
         }
         let timeout: UInt64
         switch kind {
@@ -459,7 +430,6 @@ final class ProxySession: EventHandler, TimerTarget {
         case .send: timeout = runtime.sendTimeout
         case .linger: timeout = 2_000_000_000
         case .queue: timeout = runtime.queueTimeout
-        case .idleTrim: timeout = 1_000_000_000
         }
         deadlineKind = kind
         deadline = ctx.loop.now + timeout
@@ -477,11 +447,6 @@ final class ProxySession: EventHandler, TimerTarget {
             handshakeFailed()
         case .queue:
             queueTimedOut()
-        case .idleTrim:
-            trimIdleMemory()
-            deadlineKind = .idle
-            deadline = idleUntil
-            ctx.loop.schedule(self)
         case .idle, .linger:
             closeNow()
         case .header:

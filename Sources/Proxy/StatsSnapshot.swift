@@ -64,6 +64,10 @@ public struct StatsSnapshot: Sendable {
     public var uptimeSeconds: Int
     public var connectionsCurrent: Int
     public var connectionsTotal: Int
+    /// Open connections between requests, holding no buffers (keep-alive idle).
+    public var connectionsIdle: Int
+    /// Per-request state and buffers the loops keep ready for the next request.
+    public var spareExchanges: Int
     public var listeners: [Listener]
     public var requests: Int
     /// Requests Tether answered itself, by status (400, 408, 413, 414, 431...).
@@ -89,6 +93,8 @@ struct LoopSnapshot: Sendable {
     var healthUp: [Bool]
     var adminStates: [AdminState]
     var connections: Int
+    var idleConnections: Int
+    var spareExchanges: Int
 }
 
 /// Sendable copies of the loop-local structures.
@@ -142,6 +148,15 @@ extension LoopContext {
                 connectionsTotal: loopStats.connectionsTotal, requests: loopStats.requests,
                 rejected: loopStats.rejected, perListener: loopStats.perListener),
             inFlight: inFlight, queued: queues.map(\.count), idle: pools.map(\.idleCount), healthUp: healthUp, adminStates: adminStates,
-            connections: sessions.count)
+            connections: sessions.count, idleConnections: idleSessionCount, spareExchanges: exchanges.count)
+    }
+
+    /// Sessions between requests that hold no exchange (no buffers): counted
+    /// when a snapshot is taken (once a second and per admin request), so
+    /// the data path keeps no counter for it.
+    private var idleSessionCount: Int {
+        var n = 0
+        for s in sessions.values where s.phase == .idle && s.held == nil { n += 1 }
+        return n
     }
 }

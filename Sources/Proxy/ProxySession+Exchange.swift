@@ -1,0 +1,176 @@
+import EventLoop
+import HTTP1
+
+/// The per-request state lives in an `Exchange` the session borrows from its
+/// loop's pool when bytes arrive and gives back as soon as it is idle with
+/// nothing buffered (see `Exchange` for why). The session's code reads that
+/// state through the forwarding properties below as if it were its own, so
+/// the request story in `+Request`, `+Response` and `+Failure` does not have
+/// to know which object holds what.
+extension ProxySession {
+    /// The current exchange; borrowing one if the session holds none, so
+    /// any path that touches request state (a timeout answering 408 on a
+    /// connection that sent nothing, say) finds it ready.
+    @inline(__always)
+    var exchange: UnsafeMutablePointer<Exchange> {
+        if let e = held { return e }
+        return borrowExchange()
+    }
+
+    @inline(never)
+    private func borrowExchange() -> UnsafeMutablePointer<Exchange> {
+        let e = ctx.exchanges.take(limits: runtime.config.limits)
+        held = e
+        if input.storage.isEmpty {
+            let size = runtime.receiveBufferSize
+            input.adopt(e.pointee.spareInput.count == size ? e.pointee.spareInput : [UInt8](repeating: 0, count: size))
+            e.pointee.spareInput = []
+        }
+        if output.bytes.capacity == 0 {
+            output.bytes = e.pointee.spareOutput
+            e.pointee.spareOutput = []
+        }
+        return e
+    }
+
+    /// Between requests with nothing buffered either way: the exchange and
+    /// both buffers go back to the loop. Called wherever a session becomes
+    /// idle; does nothing otherwise.
+    func returnExchangeIfIdle() {
+        guard let e = held, phase == .idle, input.isEmpty, output.isEmpty, backend == nil else { return }
+        held = nil
+        ctx.exchanges.give(e, input: input.takeStorage(), output: output.takeBytes(), bufferSize: runtime.receiveBufferSize)
+    }
+
+    // MARK: The exchange's state, as the session's own
+
+    var parser: RequestParser {
+        _read { yield exchange.pointee.parser }
+        _modify { yield &exchange.pointee.parser }
+    }
+
+    var request: RequestHead {
+        _read { yield exchange.pointee.request }
+        _modify { yield &exchange.pointee.request }
+    }
+
+    var requestBody: BodyRelay {
+        _read { yield exchange.pointee.requestBody }
+        _modify { yield &exchange.pointee.requestBody }
+    }
+
+    var responseParser: ResponseParser {
+        _read { yield exchange.pointee.responseParser }
+        _modify { yield &exchange.pointee.responseParser }
+    }
+
+    var response: ResponseHead {
+        _read { yield exchange.pointee.response }
+        _modify { yield &exchange.pointee.response }
+    }
+
+    var responseBody: BodyRelay {
+        _read { yield exchange.pointee.responseBody }
+        _modify { yield &exchange.pointee.responseBody }
+    }
+
+    var backendIndex: Int {
+        _read { yield exchange.pointee.backendIndex }
+        _modify { yield &exchange.pointee.backendIndex }
+    }
+
+    var keyHash: UInt64? {
+        _read { yield exchange.pointee.keyHash }
+        _modify { yield &exchange.pointee.keyHash }
+    }
+
+    var issueCookie: Bool {
+        _read { yield exchange.pointee.issueCookie }
+        _modify { yield &exchange.pointee.issueCookie }
+    }
+
+    var tried: [Int] {
+        _read { yield exchange.pointee.tried }
+        _modify { yield &exchange.pointee.tried }
+    }
+
+    var loadHeld: Int {
+        _read { yield exchange.pointee.loadHeld }
+        _modify { yield &exchange.pointee.loadHeld }
+    }
+
+    var sessionKey: [UInt8] {
+        _read { yield exchange.pointee.sessionKey }
+        _modify { yield &exchange.pointee.sessionKey }
+    }
+
+    var extraFields: [UInt8] {
+        _read { yield exchange.pointee.extraFields }
+        _modify { yield &exchange.pointee.extraFields }
+    }
+
+    var bytesToBackend: Int {
+        _read { yield exchange.pointee.bytesToBackend }
+        _modify { yield &exchange.pointee.bytesToBackend }
+    }
+
+    var forwardHead: [UInt8] {
+        _read { yield exchange.pointee.forwardHead }
+        _modify { yield &exchange.pointee.forwardHead }
+    }
+
+    var retriedStale: Bool {
+        _read { yield exchange.pointee.retriedStale }
+        _modify { yield &exchange.pointee.retriedStale }
+    }
+
+    var responseHeadDone: Bool {
+        _read { yield exchange.pointee.responseHeadDone }
+        _modify { yield &exchange.pointee.responseHeadDone }
+    }
+
+    var queuedOn: Int {
+        _read { yield exchange.pointee.queuedOn }
+        _modify { yield &exchange.pointee.queuedOn }
+    }
+
+    var queuedFresh: Bool {
+        _read { yield exchange.pointee.queuedFresh }
+        _modify { yield &exchange.pointee.queuedFresh }
+    }
+
+    var queuedCarry: [UInt8]? {
+        _read { yield exchange.pointee.queuedCarry }
+        _modify { yield &exchange.pointee.queuedCarry }
+    }
+
+    var exchangeDeadline: UInt64 {
+        _read { yield exchange.pointee.deadline }
+        _modify { yield &exchange.pointee.deadline }
+    }
+
+    var requestLine: [UInt8] {
+        _read { yield exchange.pointee.requestLine }
+        _modify { yield &exchange.pointee.requestLine }
+    }
+
+    var status: Int {
+        _read { yield exchange.pointee.status }
+        _modify { yield &exchange.pointee.status }
+    }
+
+    var bytesToClient: Int {
+        _read { yield exchange.pointee.bytesToClient }
+        _modify { yield &exchange.pointee.bytesToClient }
+    }
+
+    var requestStart: UInt64 {
+        _read { yield exchange.pointee.requestStart }
+        _modify { yield &exchange.pointee.requestStart }
+    }
+
+    var backendStart: UInt64 {
+        _read { yield exchange.pointee.backendStart }
+        _modify { yield &exchange.pointee.backendStart }
+    }
+}
