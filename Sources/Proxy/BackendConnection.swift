@@ -44,7 +44,8 @@ final class BackendConnection: EventHandler, TimerTarget {
         self.target = target
         self.ctx = ctx
         self.state = connected ? .active : .connecting
-        self.input = ReceiveBuffer(capacity: ctx.runtime.receiveBufferSize)
+        self.input = ReceiveBuffer(capacity: 0)
+        takeSpareBuffers()
     }
 
     /// Starts connecting to `target` on `ctx`'s loop.
@@ -92,7 +93,19 @@ final class BackendConnection: EventHandler, TimerTarget {
         ctx.loop.schedule(self)
     }
 
+    /// Buffers from the loop's spares (or new ones): a new connection, or
+    /// one taken out of the pool for a request.
+    func takeSpareBuffers() {
+        var spare = ctx.backendBuffers.pop() ?? .none
+        input.adopt(spare.takeInput(size: ctx.runtime.receiveBufferSize))
+        send.bytes = spare.takeOutput()
+    }
+
+    /// Into the pool: an idle connection holds no buffers (64 pooled
+    /// connections per backend per loop would otherwise pin 16 KiB each).
     func becomeIdle() {
+        let spare = SpareBuffers(input: input.takeStorage(), output: send.takeBytes(), bufferSize: ctx.runtime.receiveBufferSize)
+        if !ctx.backendBuffers.push(spare) { IdleMemory.released(spare.bytes) }
         state = .idle
         session = nil
         readPaused = false

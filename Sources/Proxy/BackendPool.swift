@@ -7,7 +7,9 @@ final class BackendPool {
     var idleCount: Int { idle.count }
 
     func take() -> BackendConnection? {
-        idle.popLast()
+        guard let c = idle.popLast() else { return nil }
+        c.takeSpareBuffers()
+        return c
     }
 
     /// Keeps `conn` for reuse, or closes it when the pool is full.

@@ -62,8 +62,7 @@ struct Exchange {
     var backendStart: UInt64 = 0
 
     /// The session's buffers while the exchange is in the pool.
-    var spareInput: [UInt8] = []
-    var spareOutput: [UInt8] = []
+    var buffers = SpareBuffers.none
 
     init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)

@@ -34,6 +34,9 @@ final class LoopContext: @unchecked Sendable {
     var sessions: [ObjectIdentifier: ProxySession] = [:]
     /// Spare per-request state and buffers for this loop's sessions.
     var exchanges = ExchangePool()
+    /// Buffers of this loop's pooled (idle) backend connections, which read
+    /// nothing while pooled: any byte or EOF there closes them.
+    var backendBuffers = Spares<SpareBuffers>(capacity: 64, floor: 8)
     private var ticks = 0
     var log = AccessLogBuffer()
     /// Set by a graceful stop: finish what is in flight, take nothing new.
@@ -73,7 +76,10 @@ final class LoopContext: @unchecked Sendable {
             self.flushLog()
             if self.runtime.slowStart > 0 { self.refreshEligibility() }
             self.ticks &+= 1
-            if self.ticks % 10 == 0 { self.exchanges.trimUnused() }  // ticks are 100 ms
+            if self.ticks % 10 == 0 {  // ticks are 100 ms
+                self.exchanges.trimUnused()
+                self.backendBuffers.trimUnused { IdleMemory.released($0.bytes) }
+            }
         }
     }
 

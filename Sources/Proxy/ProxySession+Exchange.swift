@@ -21,15 +21,8 @@ extension ProxySession {
     private func borrowExchange() -> UnsafeMutablePointer<Exchange> {
         let e = ctx.exchanges.take(limits: runtime.config.limits)
         held = e
-        if input.storage.isEmpty {
-            let size = runtime.receiveBufferSize
-            input.adopt(e.pointee.spareInput.count == size ? e.pointee.spareInput : [UInt8](repeating: 0, count: size))
-            e.pointee.spareInput = []
-        }
-        if output.bytes.capacity == 0 {
-            output.bytes = e.pointee.spareOutput
-            e.pointee.spareOutput = []
-        }
+        if input.storage.isEmpty { input.adopt(e.pointee.buffers.takeInput(size: runtime.receiveBufferSize)) }
+        if output.bytes.capacity == 0 { output.bytes = e.pointee.buffers.takeOutput() }
         return e
     }
 
@@ -39,7 +32,12 @@ extension ProxySession {
     func returnExchangeIfIdle() {
         guard let e = held, phase == .idle, input.isEmpty, output.isEmpty, backend == nil else { return }
         held = nil
-        ctx.exchanges.give(e, input: input.takeStorage(), output: output.takeBytes(), bufferSize: runtime.receiveBufferSize)
+        ctx.exchanges.give(e, takeBuffers())
+    }
+
+    /// The session's buffers, for a pool (the session keeps none).
+    func takeBuffers() -> SpareBuffers {
+        SpareBuffers(input: input.takeStorage(), output: output.takeBytes(), bufferSize: runtime.receiveBufferSize)
     }
 
     // MARK: The exchange's state, as the session's own

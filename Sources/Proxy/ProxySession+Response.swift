@@ -139,7 +139,9 @@ extension ProxySession {
         guard let b = backend else { return }
         backend = nil
         releaseLoad()
-        let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.isConnected
+        // Unsent request bytes (the backend answered before reading all of
+        // the body) would go out ahead of the next request: not reusable.
+        let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && b.isConnected
         if reusable, let pool = ctx.pool(for: b.target) {
             b.requestsServed += 1
             pool.release(b, max: runtime.config.pool.maxIdlePerBackend)

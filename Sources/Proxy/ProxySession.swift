@@ -401,7 +401,7 @@ final class ProxySession: EventHandler, TimerTarget {
         transport.tls?.release()
         if requestOver, let e = held {
             held = nil
-            ctx.exchanges.give(e, input: input.takeStorage(), output: output.takeBytes(), bufferSize: runtime.receiveBufferSize)
+            ctx.exchanges.give(e, takeBuffers())
         } else {
             input.release()
             output.release()
