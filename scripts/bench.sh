@@ -18,7 +18,7 @@
 #   scripts/bench.sh --idle N           memory per idle keep-alive connection: N
 #                                       clients send one request each, then idle;
 #                                       the proxy's RSS growth / N, beside nginx's
-#                                       and HAProxy's
+#                                       and HAProxy's (--idle-tls: over TLS too)
 #   scripts/bench.sh --stats-overhead   Tether with its admin counters vs a build
 #                                       with them compiled out (TETHER_NO_STATS)
 #   scripts/bench.sh --baseline BIN     this Tether against another tether binary
@@ -35,6 +35,7 @@ connections=50
 stats_overhead=0
 tls=1
 idle=0
+idle_tls=0
 baseline_bin=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -44,8 +45,9 @@ while [[ $# -gt 0 ]]; do
         --stats-overhead) stats_overhead=1; shift ;;
         --no-tls) tls=0; shift ;;
         --idle) idle="$2"; shift 2 ;;
+        --idle-tls) idle_tls=1; shift ;;
         --baseline) baseline_bin="$(realpath "$2")"; shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -243,16 +245,19 @@ if [[ $idle -gt 0 ]]; then
     # HAProxy reserves two descriptors per connection and refuses to start if
     # the hard limit (20000 here) cannot cover maxconn: it gets at most 9,800.
     hap_idle=$((idle < 9800 ? idle : 9800))
-    for t in tether nginx haproxy; do
-        n=$idle; [[ $t == haproxy ]] && n=$hap_idle
+    idle_targets=(tether nginx haproxy)
+    [[ $idle_tls -eq 1 ]] && idle_targets+=(tether-tls nginx-tls haproxy-tls)
+    for t in "${idle_targets[@]}"; do
+        n=$idle; [[ $t == haproxy* ]] && n=$hap_idle
         pid=$(pid_of "$t")
         port=$(url_of "$t" | sed -E 's#.*:([0-9]+)/$#\1#')
+        mode=plain; [[ $t == *-tls ]] && mode=tls
         before=$(rss_kb "$pid")
         mkfifo "$work/hold-$t"
-        python3 scripts/lib/idle_clients.py 127.0.0.1 "$port" "$n" 120 < "$work/hold-$t" > "$work/idle-$t.out" 2>&1 &
+        python3 scripts/lib/idle_clients.py 127.0.0.1 "$port" "$n" 300 "$mode" < "$work/hold-$t" > "$work/idle-$t.out" 2>&1 &
         client=$!
         exec 7> "$work/hold-$t"   # holds the clients' stdin open until we are done
-        for _ in $(seq 1 600); do
+        for _ in $(seq 1 2400); do
             grep -q '^ready' "$work/idle-$t.out" 2>/dev/null && break
             kill -0 "$client" 2>/dev/null || break
             sleep 0.1
@@ -266,13 +271,13 @@ if [[ $idle -gt 0 ]]; then
         exec 7>&-
         wait "$client" 2>/dev/null || true
         per_idle[$t]=$(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN{printf "%.2f", (a-b)/n}')
-        printf '  %-8s %5d idle: RSS %7d KiB -> %7d KiB: %s KiB per idle connection\n' "$t" "$n" "$before" "$after" "${per_idle[$t]}"
+        printf '  %-11s %5d idle: RSS %7d KiB -> %7d KiB: %s KiB per idle connection\n' "$t" "$n" "$before" "$after" "${per_idle[$t]}"
         sleep 1
     done
     echo
     echo "| proxy | KiB per idle keep-alive connection |"
     echo "|---|---|"
-    for t in tether nginx haproxy; do echo "| $t | ${per_idle[$t]} |"; done
+    for t in "${idle_targets[@]}"; do echo "| $t | ${per_idle[$t]} |"; done
     exit 0
 fi
 

@@ -31,7 +31,7 @@ extension ProxySession {
         }
         switch status {
         case .needMore:
-            if deadlineKind == .idle { setDeadline(.header) }
+            if deadlineKind == .idle || deadlineKind == .tlsIdle { setDeadline(.header) }
             updateInterest()
         case .failed(let error):
             respondWithError(status: error.status)

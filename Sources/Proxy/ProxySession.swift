@@ -31,6 +31,8 @@ final class ProxySession: EventHandler, TimerTarget {
 
     enum DeadlineKind {
         case handshake, header, idle, body, send, linger, queue
+        /// TLS, idle for a second: OpenSSL's buffers go, then `.idle` runs on.
+        case tlsIdle
     }
 
     let fd: Int32
@@ -61,6 +63,8 @@ final class ProxySession: EventHandler, TimerTarget {
     var requestsServed = 0
     /// The connection ends after a response to a request read in full (see `beginLingering`).
     var cleanEnd = false
+    /// TLS: when the keep-alive idle timeout ends (while `.tlsIdle` runs first).
+    var idleUntil: UInt64 = 0
 
     fileprivate(set) var interest: UInt32 = 0
     var deadline: UInt64 = 0
@@ -415,11 +419,17 @@ final class ProxySession: EventHandler, TimerTarget {
     // MARK: Timers
 
     func setDeadline(_ requested: DeadlineKind?) {
-        guard let kind = requested else {
+        guard var kind = requested else {
             // Between the kinds: only the whole request's limit, if any.
             deadline = phase == .exchange ? exchangeDeadline : 0
             if deadline != 0 { ctx.loop.schedule(self) }
             return
+        }
+        if kind == .idle && transport.isTLS && runtime.clientIdleTimeout > 1_000_000_000 {
+            // An idle TLS connection keeps OpenSSL's buffers for a second
+            // (the next request usually comes sooner), then lets them go.
+            idleUntil = ctx.loop.now + runtime.clientIdleTimeout
+            kind = .tlsIdle
         }
         let timeout: UInt64
         switch kind {
@@ -430,6 +440,7 @@ final class ProxySession: EventHandler, TimerTarget {
         case .send: timeout = runtime.sendTimeout
         case .linger: timeout = 2_000_000_000
         case .queue: timeout = runtime.queueTimeout
+        case .tlsIdle: timeout = 1_000_000_000
         }
         deadlineKind = kind
         deadline = ctx.loop.now + timeout
@@ -447,6 +458,12 @@ final class ProxySession: EventHandler, TimerTarget {
             handshakeFailed()
         case .queue:
             queueTimedOut()
+        case .tlsIdle:
+            transport.tls?.releaseIdleBuffers()
+            IdleMemory.released(32 * 1024)  // about what OpenSSL frees: a read and a write record buffer
+            deadlineKind = .idle
+            deadline = idleUntil
+            ctx.loop.schedule(self)
         case .idle, .linger:
             closeNow()
         case .header:

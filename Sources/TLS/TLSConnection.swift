@@ -164,6 +164,16 @@ public final class TLSConnection {
         if SSL_shutdown(ssl) < 0 { OpenSSLErrors.clear() }
     }
 
+    /// Frees OpenSSL's record buffers (~17 KiB each way) of a connection
+    /// that has gone quiet; the next read or write allocates them again.
+    /// Refused by OpenSSL while they hold bytes, which is then harmless.
+    /// (`SSL_MODE_RELEASE_BUFFERS` would free them after every record: 11 %
+    /// of the TLS keep-alive throughput on this machine.)
+    public func releaseIdleBuffers() {
+        guard handshakeDone, !released, !broken else { return }
+        if SSL_free_buffers(ssl) != 1 { OpenSSLErrors.clear() }
+    }
+
     /// The session was resumed from a ticket (no full handshake).
     public var resumed: Bool { SSL_session_reused(ssl) == 1 }
 }

@@ -10,6 +10,19 @@ import Testing
         let port: Int
         let adminPort: Int
         let file: TempFile
+        /// The backend, when the setup made it (kept alive with the setup).
+        var app: DemoBackendProcess? = nil
+    }
+
+    /// What most tests need: a throw-away CA, a certificate for "localhost"
+    /// and one demo backend, with Tether in front.
+    static func localhostSite(extra: String = "") throws -> (TestCA, Setup) {
+        let ca = try TestCA()
+        let site = try ca.issue("localhost")
+        let app = try DemoBackendProcess(name: "app1")
+        var s = try start(ca: ca, certs: [site], backend: app.address, extra: extra)
+        s.app = app
+        return (ca, s)
     }
 
     /// Tether with a TLS listener serving `certs` (first = default) in front of `backend`.
@@ -99,10 +112,7 @@ import Testing
     }
 
     @Test func sessionTicketsResume() throws {
-        let ca = try TestCA()
-        let site = try ca.issue("localhost")
-        let app = try DemoBackendProcess(name: "app1")
-        let s = try Self.start(ca: ca, certs: [site], backend: app.address)
+        let (ca, s) = try Self.localhostSite()
         let session = TempFile(emptyNamed: "tls-session")
         let request = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         let first = try TestCA.sClient(port: s.port, ["-ign_eof", "-sess_out", session.path, "-CAfile", ca.caPath], stdin: request)
@@ -113,10 +123,7 @@ import Testing
     }
 
     @Test func keyUpdateMidConnectionKeepsServing() throws {
-        let ca = try TestCA()
-        let site = try ca.issue("localhost")
-        let app = try DemoBackendProcess(name: "app1")
-        let s = try Self.start(ca: ca, certs: [site], backend: app.address)
+        let (ca, s) = try Self.localhostSite()
         let client = try TLSClient(port: s.port, caFile: ca.caPath)
         #expect(client.version == "TLSv1.3")
         #expect(client.get("/")?.hasPrefix("HTTP/1.1 200") == true)
@@ -124,6 +131,21 @@ import Testing
             #expect(client.requestKeyUpdate())
             #expect(client.get("/health")?.hasPrefix("HTTP/1.1 200") == true)
         }
+    }
+
+    /// A TLS connection idle for a second gives OpenSSL's record buffers back
+    /// (`SSL_free_buffers`); what comes next must not notice.
+    @Test func idleTLSConnectionDropsItsBuffersAndServesAgain() throws {
+        let (ca, s) = try Self.localhostSite()
+        let client = try TLSClient(port: s.port, caFile: ca.caPath)
+        #expect(client.get("/")?.hasPrefix("HTTP/1.1 200") == true)
+        usleep(1_300_000)  // idleness is the event under test: past the 1 s release
+        let cookie = String(repeating: "k", count: 6000)
+        #expect(client.send("GET /health HTTP/1.1\r\nHost: localhost\r\nCookie: big=\(cookie)\r\n\r\n"))
+        #expect(client.readResponse()?.hasPrefix("HTTP/1.1 200") == true)
+        usleep(1_300_000)
+        #expect(client.requestKeyUpdate())
+        #expect(client.get("/health")?.hasPrefix("HTTP/1.1 200") == true)
     }
 
     @Test func largeBodiesKeepTheirHashOverTLS() throws {
@@ -143,10 +165,7 @@ import Testing
     }
 
     @Test func garbageAndStalledHandshakesAreDroppedWithoutHarm() throws {
-        let ca = try TestCA()
-        let site = try ca.issue("localhost")
-        let app = try DemoBackendProcess(name: "app1")
-        let s = try Self.start(ca: ca, certs: [site], backend: app.address, extra: "handshake_timeout 1s\n")
+        let (ca, s) = try Self.localhostSite(extra: "handshake_timeout 1s\n")
 
         // Plain HTTP on the TLS port: not a ClientHello, refused at once.
         let garbage = try RawClient(port: s.port)

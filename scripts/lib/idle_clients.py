@@ -3,19 +3,27 @@
 its response, then holds every connection idle. Prints "ready N" when all are
 idle, then waits until stdin closes (or HOLD seconds pass) and exits.
 
-    idle_clients.py HOST PORT N [HOLD]
+    idle_clients.py HOST PORT N [HOLD] [tls]
+
+With "tls", each connection does a TLS handshake first (certificate not
+checked: a throw-away one).
 Used by scripts/bench.sh --idle. Bounded: at most N connections, HOLD seconds."""
 import selectors
 import socket
+import ssl
 import sys
 import time
 
 host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 hold = float(sys.argv[4]) if len(sys.argv) > 4 else 120.0
+tls = len(sys.argv) > 5 and sys.argv[5] == "tls"
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
 request = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
 sel = selectors.DefaultSelector()
 socks, pending = [], {}
-deadline = time.time() + 60
+deadline = time.time() + (240 if tls else 60)
 
 def complete(buf):
     head_end = buf.find(b"\r\n\r\n")
@@ -34,6 +42,8 @@ while (opened < count or pending) and time.time() < deadline:
     while opened < count and len(pending) < 200:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.connect((host, port))
+        if tls:
+            s = context.wrap_socket(s, server_hostname="localhost")  # blocking handshake
         s.sendall(request)
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ)
@@ -44,7 +54,7 @@ while (opened < count or pending) and time.time() < deadline:
         s = key.fileobj
         try:
             data = s.recv(65536)
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             continue
         if not data:
             sys.exit(f"idle_clients: connection closed before its response ({opened} opened)")
