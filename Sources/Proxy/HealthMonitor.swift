@@ -35,7 +35,7 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
     private var successes = 0
     private var failures = 0
     private var phase: Phase = .waiting
-    private var fd: Int32 = -1
+    private var socket = ProbeSocket()
     private var started: UInt64 = 0
     private var input = ReceiveBuffer(capacity: 4096)
     private var parser = ResponseParser()
@@ -108,41 +108,23 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
         started = Clock.monotonicNanos()
         deadline = loop.now + settings.timeout
         loop.schedule(self)
-        switch Socket.connect(address) {
-        case .failed(let e):
-            finish(ok: false, status: 0, detail: "connect: \(String(cString: strerror(e)))")
-        case .connected(let s):
-            fd = s
-            _ = loop.register(fd, events: EventLoop.readable, handler: self)
-            sendRequest()
-        case .inProgress(let s):
-            fd = s
-            phase = .connecting
-            _ = loop.register(fd, events: EventLoop.writable, handler: self)
-        }
+        advance(socket.open(address, request: request, loop: loop, handler: self))
     }
 
-    private func sendRequest() {
-        let n = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard n == request.count else {
-            finish(ok: false, status: 0, detail: "write: \(String(cString: strerror(errno)))")
-            return
+    private func advance(_ step: ProbeSocket.Step) {
+        switch step {
+        case .connecting: phase = .connecting
+        case .sent: phase = .awaitingResponse
+        case .failed(let detail): finish(ok: false, status: 0, detail: detail)
         }
-        phase = .awaitingResponse
-        loop.modify(fd, events: EventLoop.readable)
     }
 
     func handleEvent(_ events: UInt32) {
         switch phase {
         case .connecting:
-            let err = Socket.pendingError(fd)
-            if err != 0 {
-                finish(ok: false, status: 0, detail: "connect: \(String(cString: strerror(err)))")
-            } else {
-                sendRequest()
-            }
+            advance(socket.connected(request: request, loop: loop))
         case .awaitingResponse:
-            switch input.read(from: fd) {
+            switch input.read(from: socket.fd) {
             case .bytes(let n) where n > 0:
                 let status = input.storage.withUnsafeBufferPointer {
                     parser.parse($0, start: input.readIndex, end: input.writeIndex, requestMethod: .get, into: &head)
@@ -222,10 +204,6 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
     }
 
     private func closeSocket() {
-        if fd >= 0 {
-            loop.deregister(fd)
-            close(fd)
-            fd = -1
-        }
+        socket.close(loop: loop)
     }
 }

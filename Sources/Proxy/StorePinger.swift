@@ -23,7 +23,8 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
     let onChange: (_ up: Bool, _ error: String?) -> Void
     private(set) var up: Bool? = nil
     private var phase: Phase = .waiting
-    private var fd: Int32 = -1
+    private var socket = ProbeSocket()
+    private static let ping = RESP.encode(["PING"])
     private var reply: [UInt8] = []
 
     var deadline: UInt64 = 0
@@ -54,43 +55,24 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
         reply.removeAll(keepingCapacity: true)
         deadline = loop.now + timeout
         loop.schedule(self)
-        switch Socket.connect(address) {
-        case .failed(let e):
-            finish(up: false, error: "connect: \(String(cString: strerror(e)))")
-        case .connected(let s):
-            fd = s
-            _ = loop.register(fd, events: EventLoop.readable, handler: self)
-            sendPing()
-        case .inProgress(let s):
-            fd = s
-            phase = .connecting
-            _ = loop.register(fd, events: EventLoop.writable, handler: self)
-        }
+        advance(socket.open(address, request: Self.ping, loop: loop, handler: self))
     }
 
-    private func sendPing() {
-        let ping = RESP.encode(["PING"])
-        let n = ping.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard n == ping.count else {
-            finish(up: false, error: "write: \(String(cString: strerror(errno)))")
-            return
+    private func advance(_ step: ProbeSocket.Step) {
+        switch step {
+        case .connecting: phase = .connecting
+        case .sent: phase = .awaitingPong
+        case .failed(let error): finish(up: false, error: error)
         }
-        phase = .awaitingPong
-        loop.modify(fd, events: EventLoop.readable)
     }
 
     func handleEvent(_ events: UInt32) {
         switch phase {
         case .connecting:
-            let err = Socket.pendingError(fd)
-            if err != 0 {
-                finish(up: false, error: "connect: \(String(cString: strerror(err)))")
-            } else {
-                sendPing()
-            }
+            advance(socket.connected(request: Self.ping, loop: loop))
         case .awaitingPong:
             var buf = [UInt8](repeating: 0, count: 512)
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = buf.withUnsafeMutableBytes { read(socket.fd, $0.baseAddress, $0.count) }
             if n <= 0 {
                 if n < 0 && errno == EAGAIN { return }
                 finish(up: false, error: "connection closed before PONG")
@@ -137,10 +119,6 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
     }
 
     private func closeSocket() {
-        if fd >= 0 {
-            loop.deregister(fd)
-            close(fd)
-            fd = -1
-        }
+        socket.close(loop: loop)
     }
 }
