@@ -59,10 +59,23 @@ total=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$summary")
 failed=$(grep -cE '^✘ Test [^ ]+\(.*\) failed' "$log" || true)
 [[ -n "$summary" ]] || echo "no test summary"
 
+# Counts one check beyond the Swift tests and prints its line: ✔ PASS-LINE,
+# or ✘ FAIL-LINE and the details.
+tally() { # OK(0|1) PASS-LINE FAIL-LINE [DETAILS]
+    total=$((total + 1))
+    if [[ $1 == 0 ]]; then
+        echo "✔ $2"
+    else
+        echo "✘ $3"
+        [[ -n "${4:-}" ]] && echo "$4"
+        failed=$((failed + 1))
+        status=1
+    fi
+}
+
 # The README's first command, end to end: the demo story's outcomes, from its
 # JSON summary line, and no process left behind.
 if [[ ${#filter[@]} -eq 0 ]]; then
-    total=$((total + 1))
     demo_port=18780
     story=$(bash scripts/demo.sh --story-only --port "$demo_port" 2>&1 | tee /tmp/tether-demo-story.log | tail -1)
     verdict=$(python3 - "$story" <<'PY'
@@ -85,41 +98,24 @@ PY
 )
     leftover=$(pgrep -f "127.0.0.1:$((demo_port))|127.0.0.1:$((9000 + demo_port - 8080 + 1))|--port $((6379 + demo_port - 8080 + 100))" || true)
     [[ -n "$leftover" ]] && verdict="processes left behind: $leftover"
-    if [[ "$verdict" == ok ]]; then
-        echo "✔ demo story (scripts/demo.sh --story-only): $story"
-    else
-        echo "✘ demo story: $verdict"
-        failed=$((failed + 1))
-        status=1
-    fi
+    [[ "$verdict" == ok ]] && ok=0 || ok=1
+    tally $ok "demo story (scripts/demo.sh --story-only): $story" "demo story: $verdict"
 fi
 # Each libFuzzer target for a short, bounded time: a parser regression that
 # crashes or breaks a differential check shows here.
 if [[ ${#filter[@]} -eq 0 && "${TETHER_FUZZ_SECONDS:-15}" != 0 ]]; then
     for target in request response chunked config; do
-        total=$((total + 1))
-        if fuzz_out=$(bash scripts/fuzz.sh "$target" "${TETHER_FUZZ_SECONDS:-15}" 2>&1); then
-            echo "✔ fuzz $target: $(grep -o 'number_of_executed_units: *[0-9]*' <<<"$fuzz_out" | grep -o '[0-9]*$') inputs, no crash"
-        else
-            echo "✘ fuzz $target failed:"
-            tail -20 <<<"$fuzz_out"
-            failed=$((failed + 1))
-            status=1
-        fi
+        fuzz_out=$(bash scripts/fuzz.sh "$target" "${TETHER_FUZZ_SECONDS:-15}" 2>&1) && ok=0 || ok=1
+        tally $ok "fuzz $target: $(grep -o 'number_of_executed_units: *[0-9]*' <<<"$fuzz_out" | grep -o '[0-9]*$') inputs, no crash" \
+            "fuzz $target failed:" "$(tail -20 <<<"$fuzz_out")"
     done
 fi
 # Every test again under ThreadSanitizer: in CI (CI=true), or with TETHER_TSAN=1.
 # Measured on the 2-core CI machine: ~4 min to build, ~2 min to run.
 if [[ ${#filter[@]} -eq 0 && ( "${CI:-}" == true || "${TETHER_TSAN:-0}" == 1 ) ]]; then
-    total=$((total + 1))
-    if tsan_out=$(bash scripts/test.sh --sanitize 2>&1); then
-        echo "✔ ThreadSanitizer, every test: $(grep -oE 'Test run with [0-9]+ tests' <<<"$tsan_out" | tail -1), no report"
-    else
-        echo "✘ ThreadSanitizer:"
-        tail -40 <<<"$tsan_out"
-        failed=$((failed + 1))
-        status=1
-    fi
+    tsan_out=$(bash scripts/test.sh --sanitize 2>&1) && ok=0 || ok=1
+    tally $ok "ThreadSanitizer, every test: $(grep -oE 'Test run with [0-9]+ tests' <<<"$tsan_out" | tail -1), no report" \
+        "ThreadSanitizer:" "$(tail -40 <<<"$tsan_out")"
 fi
 echo "$((total - failed)) passed, ${failed} failed"
 exit "$status"

@@ -96,15 +96,14 @@ final class BackendConnection: EventHandler, TimerTarget {
     /// Buffers from the loop's spares (or new ones): a new connection, or
     /// one taken out of the pool for a request.
     func takeSpareBuffers() {
-        var spare = ctx.backendBuffers.pop() ?? .none
-        input.adopt(spare.takeInput(size: ctx.runtime.receiveBufferSize))
-        send.bytes = spare.takeOutput()
+        var spare = ctx.backendBuffers.pop() ?? SpareBuffers()
+        spare.lend(to: &input, &send, bufferSize: ctx.runtime.receiveBufferSize)
     }
 
     /// Into the pool: an idle connection holds no buffers (64 pooled
     /// connections per backend per loop would otherwise pin 16 KiB each).
     func becomeIdle() {
-        let spare = SpareBuffers(input: input.takeStorage(), output: send.takeBytes(), bufferSize: ctx.runtime.receiveBufferSize)
+        let spare = SpareBuffers(from: &input, &send, bufferSize: ctx.runtime.receiveBufferSize)
         if !ctx.backendBuffers.push(spare) { IdleMemory.released(spare.bytes) }
         state = .idle
         session = nil

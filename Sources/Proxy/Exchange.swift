@@ -62,7 +62,7 @@ struct Exchange {
     var backendStart: UInt64 = 0
 
     /// The session's buffers while the exchange is in the pool.
-    var buffers = SpareBuffers.none
+    var buffers = SpareBuffers()
 
     init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)

@@ -21,8 +21,7 @@ extension ProxySession {
     private func borrowExchange() -> UnsafeMutablePointer<Exchange> {
         let e = ctx.exchanges.take(limits: runtime.config.limits)
         held = e
-        if input.storage.isEmpty { input.adopt(e.pointee.buffers.takeInput(size: runtime.receiveBufferSize)) }
-        if output.bytes.capacity == 0 { output.bytes = e.pointee.buffers.takeOutput() }
+        e.pointee.buffers.lend(to: &input, &output, bufferSize: runtime.receiveBufferSize)
         return e
     }
 
@@ -30,14 +29,15 @@ extension ProxySession {
     /// both buffers go back to the loop. Called wherever a session becomes
     /// idle; does nothing otherwise.
     func returnExchangeIfIdle() {
-        guard let e = held, phase == .idle, input.isEmpty, output.isEmpty, backend == nil else { return }
-        held = nil
-        ctx.exchanges.give(e, takeBuffers())
+        guard phase == .idle, input.isEmpty, output.isEmpty, backend == nil else { return }
+        giveBackExchange()
     }
 
-    /// The session's buffers, for a pool (the session keeps none).
-    func takeBuffers() -> SpareBuffers {
-        SpareBuffers(input: input.takeStorage(), output: output.takeBytes(), bufferSize: runtime.receiveBufferSize)
+    /// The exchange and both buffers back to the loop (no request in progress).
+    func giveBackExchange() {
+        guard let e = held else { return }
+        held = nil
+        ctx.exchanges.give(e, SpareBuffers(from: &input, &output, bufferSize: runtime.receiveBufferSize))
     }
 
     // MARK: The exchange's state, as the session's own

@@ -403,9 +403,8 @@ final class ProxySession: EventHandler, TimerTarget {
         // A stale entry in a backend queue or a scheduled pending read may
         // keep this object a while longer; its buffers and TLS state go now.
         transport.tls?.release()
-        if requestOver, let e = held {
-            held = nil
-            ctx.exchanges.give(e, takeBuffers())
+        if requestOver && held != nil {
+            giveBackExchange()
         } else {
             input.release()
             output.release()

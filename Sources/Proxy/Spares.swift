@@ -1,3 +1,5 @@
+import EventLoop
+
 /// Things a loop keeps for reuse instead of freeing and allocating them again
 /// (an exchange with its buffers, a pooled backend connection's buffers):
 /// last in first out, so the one taken is the one still in cache.
@@ -52,52 +54,46 @@ struct Spares<Element> {
     }
 }
 
-/// A connection's two buffers, kept for its next use.
+/// A connection's two buffers, kept for its next use: taken from one
+/// connection (`init(from:)`) and lent to another (`lend(to:)`).
 struct SpareBuffers {
-    var input: [UInt8]
-    var output: [UInt8]
+    private var input: [UInt8] = []
+    private var output: [UInt8] = []
 
     /// A send buffer past this is not kept (it grew for one large message).
     static let maxOutput = 64 * 1024
 
-    /// Takes the buffers of a connection done with them (whatever bytes they
-    /// hold are dropped); nil parts when not worth keeping: a receive buffer
-    /// grown past `bufferSize` for a large head, a send buffer past `maxOutput`.
-    init(input: [UInt8], output: consuming [UInt8], bufferSize: Int) {
+    init() {}
+
+    /// Takes a connection's buffers, leaving it none; whatever bytes they hold
+    /// are dropped. Not kept: a receive buffer grown past `bufferSize` for a
+    /// large head, a send buffer past `maxOutput`.
+    init(from receive: inout ReceiveBuffer, _ send: inout SendQueue, bufferSize: Int) {
+        let input = receive.takeStorage()
+        var output = send.takeBytes()
         if input.count == bufferSize {
             self.input = input
         } else {
             IdleMemory.released(input.count)
-            self.input = []
         }
         if output.capacity <= Self.maxOutput {
             output.removeAll(keepingCapacity: true)
             self.output = output
         } else {
             IdleMemory.released(output.capacity)
-            self.output = []
         }
-    }
-
-    static let none = SpareBuffers()
-    private init() {
-        input = []
-        output = []
     }
 
     var bytes: Int { input.count + output.capacity }
 
-    /// The receive buffer, or a new one of `size` bytes.
-    mutating func takeInput(size: Int) -> [UInt8] {
-        if input.count == size {
-            defer { input = [] }
-            return input
+    /// Gives a connection that has no buffers these (a new receive buffer of
+    /// `bufferSize` when none was kept).
+    mutating func lend(to receive: inout ReceiveBuffer, _ send: inout SendQueue, bufferSize: Int) {
+        if receive.storage.isEmpty {
+            receive.adopt(input.count == bufferSize ? input : [UInt8](repeating: 0, count: bufferSize))
         }
-        return [UInt8](repeating: 0, count: size)
-    }
-
-    mutating func takeOutput() -> [UInt8] {
-        defer { output = [] }
-        return output
+        if send.bytes.capacity == 0 { send.bytes = output }
+        input = []
+        output = []
     }
 }
