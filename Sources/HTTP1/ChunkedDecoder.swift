@@ -1,8 +1,10 @@
 /// Incremental decoder for the chunked transfer coding (RFC 9112 §7.1).
 ///
-/// It hands back the data inside chunks as ranges of the input, so the proxy can
-/// re-frame them itself: extensions and trailers are validated and then dropped,
-/// and nothing the backend receives depends on how the client spelled its framing.
+/// It hands back the data inside chunks, and the trailer section's field lines,
+/// as ranges of the input, so the proxy can re-frame them itself: extensions
+/// are validated and dropped, trailer lines are validated (a name, a colon, a
+/// clean value, CRLF) and passed on or dropped by the caller, and nothing the
+/// next hop receives depends on how the sender spelled its framing.
 public struct ChunkedDecoder: Sendable {
     enum State: Sendable {
         case size
@@ -13,6 +15,7 @@ public struct ChunkedDecoder: Sendable {
         case dataCR
         case dataLF
         case trailerLineStart
+        case trailerName
         case trailerLine
         case trailerLF
         case finalLF
@@ -22,6 +25,10 @@ public struct ChunkedDecoder: Sendable {
     public enum Event: Equatable, Sendable {
         /// Chunk data at `range`; call again from `range.upperBound`.
         case data(Range<Int>)
+        /// Validated bytes of trailer field lines (with their CRLFs), after the
+        /// last chunk; call again from `range.upperBound`. A line may come in
+        /// several pieces when input arrives in pieces.
+        case trailer(Range<Int>)
         /// Every byte up to `end` was consumed; more input is needed.
         case needMore
         /// The last chunk and trailer section ended at `end` (exclusive).
@@ -34,7 +41,6 @@ public struct ChunkedDecoder: Sendable {
     private var sizeDigits = 0
     private var remaining = 0
     private var trailerBytes = 0
-    private var trailerLineLength = 0
     /// Total decoded body bytes so far (for the body-size limit).
     public private(set) var bodyBytes = 0
     public var maxBodySize: Int
@@ -51,6 +57,12 @@ public struct ChunkedDecoder: Sendable {
     /// of the body, or when input runs out.
     public mutating func next(_ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Event {
         var i = start
+        /// Where this call's run of trailer bytes began (-1: none yet).
+        var trailerRun = -1
+        switch state {
+        case .trailerName, .trailerLine, .trailerLF: trailerRun = start
+        default: break
+        }
         while i < end {
             let c = buf[i]
             switch state {
@@ -117,13 +129,26 @@ public struct ChunkedDecoder: Sendable {
                 i += 1
             case .trailerLineStart:
                 if c == ASCII.cr {
+                    // The lines so far go out before the end is reported.
+                    if trailerRun >= 0 { return .trailer(trailerRun..<i) }
                     state = .finalLF
-                } else if ASCII.isWhitespace(c) || c == ASCII.colon || !ASCII.isTChar(c) {
+                } else if !ASCII.isTChar(c) {
                     return .failed(.invalidChunk)  // obs-fold or a malformed trailer name
                 } else {
-                    state = .trailerLine
-                    trailerLineLength = 1
+                    if trailerRun < 0 { trailerRun = i }
+                    state = .trailerName
                 }
+                trailerBytes += 1
+                if trailerBytes > maxTrailerBytes { return .failed(.headersTooLarge) }
+                i += 1
+            case .trailerName:
+                if c == ASCII.colon {
+                    state = .trailerLine
+                } else if !ASCII.isTChar(c) {
+                    return .failed(.invalidChunk)  // RFC 9112 §5.1: no whitespace before the colon
+                }
+                trailerBytes += 1
+                if trailerBytes > maxTrailerBytes { return .failed(.headersTooLarge) }
                 i += 1
             case .trailerLine:
                 if c == ASCII.cr {
@@ -147,6 +172,7 @@ public struct ChunkedDecoder: Sendable {
             }
         }
         if case .done = state { return .end(i) }
+        if trailerRun >= 0 && trailerRun < end { return .trailer(trailerRun..<end) }
         return .needMore
     }
 }

@@ -14,6 +14,8 @@ struct FieldBlock {
     var connectionKeepAlive = false
     var expectContinue = false
     var otherExpectation = false
+    /// `TE` lists `trailers` (RFC 9110 §10.1.4).
+    var teTrailers = false
 
     /// Parses field lines between `from` and `headEnd - 2` into `fields`.
     static func parse(
@@ -126,6 +128,12 @@ struct FieldBlock {
             }
             if bad { return .invalidFieldValue }
             if protectedToken { return .connectionNamesProtectedField }
+        case .te:
+            _ = buf.forEachListElement(value) { element in
+                // A t-codings element may carry parameters; "trailers" has none.
+                if buf.equalsLowercased(element, "trailers") { teTrailers = true }
+                return true
+            }
         case .expect:
             if buf.equalsLowercased(value, "100-continue") {
                 expectContinue = true

@@ -20,7 +20,13 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     /// RFC 9112 §3.2: HTTP/1.1 without Host, or more than one Host.
     case missingHost
     case duplicateHost
+    /// RFC 9110 §7.2, RFC 3986 §3.2: a Host (or absolute-form authority)
+    /// that is not `uri-host [ ":" port ]`, e.g. `1.2.3.4:9000:80`.
     case invalidHost
+    /// RFC 9110 §7.1, RFC 9112 §3.2: a target with a `#fragment`, an
+    /// absolute-form target that is not http(s), or one with userinfo
+    /// (RFC 9110 §4.2.4).
+    case invalidTarget
     /// RFC 9112 §6.3: both Content-Length and Transfer-Encoding.
     case contentLengthWithTransferEncoding
     /// RFC 9110 §8.6: not 1*DIGIT, differing values, or overflow.

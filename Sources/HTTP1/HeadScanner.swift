@@ -33,6 +33,10 @@ struct HeadScanner {
         maxStartLine: Int, startLineError: HTTPParseError, limits: HTTPLimits
     ) -> Outcome {
         if scanFrom < 0 {
+            // Nothing to scan yet: commit to no position. A caller that
+            // consumed an interim (1xx) head and calls again with an empty
+            // buffer may find the next bytes at the buffer's front instead.
+            if start >= end { return .needMore }
             scanFrom = start
             origin = start
             headStart = start

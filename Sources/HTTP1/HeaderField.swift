@@ -19,11 +19,14 @@ public enum KnownHeader: UInt8, Sendable {
     case xForwardedHost
     case via
 
-    /// RFC 9110 §7.6.1 hop-by-hop fields, plus the framing fields the proxy re-emits.
+    /// Never copied as they came: RFC 9110 §7.6.1 hop-by-hop fields, and the
+    /// fields the proxy re-emits from what it parsed (framing, `Expect`), so
+    /// the next hop reads one canonical value of each. `Trailer` goes with the
+    /// trailers themselves (see `MessageWriter`).
     @inlinable
     public var isHopByHop: Bool {
         switch self {
-        case .connection, .keepAlive, .proxyConnection, .te, .trailer, .upgrade, .transferEncoding:
+        case .connection, .keepAlive, .proxyConnection, .te, .trailer, .upgrade, .transferEncoding, .contentLength, .expect:
             return true
         default:
             return false

@@ -27,7 +27,7 @@ public enum MessageWriter {
     ) {
         out.append(buf, head.methodRange)
         out.append(ASCII.sp)
-        out.append(buf, head.target)
+        appendOriginTarget(buf, head, into: &out)
         out.append(static: " HTTP/1.1\r\n")
         var xff = false, via = false
         for f in head.fields {
@@ -59,10 +59,15 @@ public enum MessageWriter {
         out.append(static: via ? ", " : "Via: ")
         out.append(static: viaToken)
         out.append(static: "\r\n")
+        let chunked = head.framing == .chunked
         for f in head.fields {
             switch f.known {
             case .xForwardedFor, .via, .xForwardedProto, .xForwardedHost:
                 continue
+            case .host where head.absoluteForm:
+                continue  // RFC 9112 §3.2.2: replaced by the target's authority below
+            case .trailer where chunked:
+                appendField(buf, f, into: &out)  // request trailers are always forwarded
             default:
                 if f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
                 appendField(buf, f, into: &out)
@@ -70,6 +75,11 @@ public enum MessageWriter {
         }
         out.append(static: info.isTLS ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n")
         if let host = head.host {
+            if head.absoluteForm {
+                out.append(static: "Host: ")
+                out.append(buf, host)
+                out.append(static: "\r\n")
+            }
             out.append(static: "X-Forwarded-Host: ")
             out.append(buf, host)
             out.append(static: "\r\n")
@@ -78,8 +88,33 @@ public enum MessageWriter {
             out.append(contentsOf: info.fallbackHost)
             out.append(static: "\r\n")
         }
-        if head.framing == .chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
+        if chunked {
+            out.append(static: "Transfer-Encoding: chunked\r\n")
+        } else if let n = head.contentLength {
+            out.append(static: "Content-Length: ")
+            out.appendDecimal(n)
+            out.append(static: "\r\n")
+        }
+        // The backend sends 100 (or a final answer) before the body; see
+        // `ProxySession+Continue` for what happens when it does not.
+        if head.expectContinue { out.append(static: "Expect: 100-continue\r\n") }
+        // TE is hop-by-hop: ours to send, and only what Tether can relay.
+        if head.acceptsTrailers { out.append(static: "TE: trailers\r\nConnection: TE\r\n") }
         out.append(static: "\r\n")
+    }
+
+    /// The request target in origin-form: as it came, or for an absolute-form
+    /// target its path and query ("/" when empty; `*` for a bare OPTIONS).
+    static func appendOriginTarget(_ buf: UnsafeBufferPointer<UInt8>, _ head: RequestHead, into out: inout [UInt8]) {
+        let path = head.path
+        if head.absoluteForm && (path.isEmpty || buf[path.lowerBound] != 0x2F) {
+            if path.isEmpty && head.method == .options {
+                out.append(0x2A)  // RFC 9112 §3.2.4
+                return
+            }
+            out.append(0x2F)
+        }
+        out.append(buf, path)
     }
 
     /// How the response body reaches the client.
@@ -93,9 +128,11 @@ public enum MessageWriter {
     }
 
     /// - Parameter extra: complete field lines Tether adds (e.g. its affinity `Set-Cookie`).
+    /// - Parameter trailers: the body's trailer fields go to the client, so
+    ///   the `Trailer` field announcing them goes too.
     public static func appendResponseHead(
         _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, clientFraming: ClientFraming,
-        keepAlive: Bool, clientVersion: HTTPVersion, extra: [UInt8] = [], into out: inout [UInt8]
+        keepAlive: Bool, clientVersion: HTTPVersion, trailers: Bool = false, extra: [UInt8] = [], into out: inout [UInt8]
     ) {
         out.append(static: "HTTP/1.1 ")
         appendStatusDigits(head.status, into: &out)
@@ -114,10 +151,20 @@ public enum MessageWriter {
         out.append(static: viaToken)
         out.append(static: "\r\n")
         for f in head.fields {
+            if f.known == .trailer && trailers {
+                appendField(buf, f, into: &out)
+                continue
+            }
             if f.known == .via || f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
             appendField(buf, f, into: &out)
         }
-        if clientFraming == .chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
+        if clientFraming == .chunked {
+            out.append(static: "Transfer-Encoding: chunked\r\n")
+        } else if let n = head.contentLength {
+            out.append(static: "Content-Length: ")
+            out.appendDecimal(n)
+            out.append(static: "\r\n")
+        }
         out.append(contentsOf: extra)
         if !keepAlive {
             out.append(static: "Connection: close\r\n")

@@ -88,6 +88,9 @@ public struct RequestParser: Sendable {
         while i < end, ASCII.isTargetChar(buf[i]) { i += 1 }
         guard i > targetStart, i < end, buf[i] == ASCII.sp else { return .invalidRequestLine }
         head.target = targetStart..<i
+        head.path = head.target
+        // RFC 9110 §7.1: a fragment is the client's business, never sent.
+        if memchr(buf.baseAddress! + targetStart, 0x23, i - targetStart) != nil { return .invalidTarget }
         i += 1
         guard let version = HTTPVersionParser.parse(buf, i..<end) else {
             return end - i == 8 && buf[i] == 0x48 ? .unsupportedVersion : .invalidRequestLine
@@ -100,7 +103,30 @@ public struct RequestParser: Sendable {
             guard head.method == .options, head.target.count == 1 else { return .invalidRequestLine }
         } else if first != 0x2F {  // not "/": must be absolute-form
             guard buf.hasSchemePrefix(head.target) else { return .invalidRequestLine }
+            return parseAbsoluteForm(buf, &head)
         }
+        return nil
+    }
+
+    /// `http://authority/path?query` (RFC 9112 §3.2.2): the authority becomes
+    /// the request's host and the rest its origin-form target, so the backend
+    /// never sees a target and a Host that disagree.
+    private func parseAbsoluteForm(_ buf: UnsafeBufferPointer<UInt8>, _ head: inout RequestHead) -> HTTPParseError? {
+        let t = head.target
+        var i = t.lowerBound
+        while buf[i] != ASCII.colon { i += 1 }
+        let scheme = t.lowerBound..<i
+        guard buf.equalsLowercased(scheme, "http") || buf.equalsLowercased(scheme, "https") else { return .invalidTarget }
+        let authorityStart = i + 3
+        var end = authorityStart
+        while end < t.upperBound, buf[end] != 0x2F, buf[end] != 0x3F { end += 1 }
+        let authority = authorityStart..<end
+        // RFC 9110 §4.2.4: userinfo in an http(s) URI is an error.
+        if buf[authority].contains(0x40) { return .invalidTarget }
+        guard !authority.isEmpty, buf.isValidHost(authority) else { return .invalidHost }
+        head.absoluteForm = true
+        head.host = authority
+        head.path = end..<t.upperBound
         return nil
     }
 
@@ -116,7 +142,8 @@ public struct RequestParser: Sendable {
         if block.hostCount == 1 {
             for f in head.fields where f.known == .host {
                 guard buf.isValidHost(f.value) else { return .failed(.invalidHost) }
-                head.host = f.value
+                // RFC 9112 §3.2.2: an absolute-form target's authority wins.
+                if !head.absoluteForm { head.host = f.value }
             }
         } else if head.version == .http11 {
             return .failed(.missingHost)
@@ -130,9 +157,12 @@ public struct RequestParser: Sendable {
         } else if let n = block.contentLength {
             if n > limits.maxBodySize { return .failed(.bodyTooLarge) }
             head.framing = n == 0 ? .none : .length(n)
+            head.contentLength = n
         }
         if block.otherExpectation { return .failed(.unsupportedExpectation) }
-        head.expectContinue = block.expectContinue && head.version == .http11
+        // RFC 9110 §10.1.1: ignored from HTTP/1.0 clients, and meaningless without content.
+        head.expectContinue = block.expectContinue && head.version == .http11 && head.framing != .none
+        head.acceptsTrailers = block.teTrailers
         head.keepAlive = head.version == .http11 ? !block.connectionClose : (block.connectionKeepAlive && !block.connectionClose)
         return .complete(headEnd: headEnd)
     }
@@ -169,21 +199,39 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return false
     }
 
-    /// uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or an IP literal.
-    /// Rejects "@", "/", whitespace and the like that would let a Host value
-    /// smuggle userinfo or a path to a backend that builds URLs from it.
+    /// uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2-3.2.3): a reg-name
+    /// or IPv4 address (no ":"), or an IP literal in brackets, then at most one
+    /// port of at most five digits. Rejects "@", "/", whitespace, a second
+    /// port and the like, which would let a Host value smuggle userinfo, a
+    /// path or another port to a backend that builds URLs from it.
     func isValidHost(_ r: Range<Int>) -> Bool {
-        for i in r {
-            let c = self[i]
-            let l = ASCII.lower(c)
-            if (l >= 0x61 && l <= 0x7A) || ASCII.isDigit(c) { continue }
-            switch c {
-            case 0x2D, 0x2E, 0x5F, 0x7E, 0x3A, 0x5B, 0x5D, 0x25, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D:
-                continue
-            default:
-                return false
+        var i = r.lowerBound
+        if i < r.upperBound && self[i] == 0x5B {  // "[" IP-literal "]"
+            i += 1
+            while i < r.upperBound, self[i] != 0x5D {
+                let c = self[i]
+                guard ASCII.hexValue(c) != nil || c == ASCII.colon || c == 0x2E || ASCII.lower(c) == 0x76 else { return false }
+                i += 1
+            }
+            guard i < r.upperBound else { return false }
+            i += 1
+        } else {
+            while i < r.upperBound, self[i] != ASCII.colon {
+                let c = self[i]
+                let l = ASCII.lower(c)
+                i += 1
+                if (l >= 0x61 && l <= 0x7A) || ASCII.isDigit(c) { continue }
+                switch c {
+                case 0x2D, 0x2E, 0x5F, 0x7E, 0x25, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D:
+                    continue
+                default:
+                    return false
+                }
             }
         }
+        if i == r.upperBound { return true }
+        guard self[i] == ASCII.colon, r.upperBound - i - 1 <= 5 else { return false }
+        for j in (i + 1)..<r.upperBound where !ASCII.isDigit(self[j]) { return false }
         return true
     }
 }

@@ -9,6 +9,9 @@ public struct ResponseHead: Sendable {
     public var fields: [HeaderField] = []
     public var connectionTokens: [Range<Int>] = []
     public var framing: BodyFraming = .none
+    /// The one Content-Length value (RFC 9112 §6.3), also where the framing
+    /// has no body (HEAD, 304): forwarded once, never as it came.
+    public var contentLength: Int? = nil
     /// The backend will keep the connection open after this response.
     public var keepAlive = true
 
@@ -22,6 +25,7 @@ public struct ResponseHead: Sendable {
         fields.removeAll(keepingCapacity: true)
         connectionTokens.removeAll(keepingCapacity: true)
         framing = .none
+        contentLength = nil
         keepAlive = true
     }
 }

@@ -50,6 +50,8 @@ public struct ResponseParser: Sendable {
                 head.framing = bodyless ? .none : .chunked
             } else if let n = block.contentLength {
                 head.framing = bodyless || n == 0 ? .none : .length(n)
+                // RFC 9110 §8.6: none on 1xx and 204; HEAD and 304 keep theirs.
+                if !head.isInformational && head.status != 204 { head.contentLength = n }
             } else {
                 head.framing = bodyless ? .none : .untilClose
             }

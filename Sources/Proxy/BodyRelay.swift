@@ -2,8 +2,9 @@ import HTTP1
 
 /// Moves one message body from a receive buffer to a send queue, re-framing
 /// it: Content-Length bodies are copied, chunked bodies are decoded and written
-/// again as chunked (extensions and trailers dropped), close-delimited bodies
-/// are copied until EOF. The receiver reads exactly what Tether read.
+/// again as chunked (extensions dropped; trailer fields passed on when the
+/// receiver takes them, dropped otherwise), close-delimited bodies are copied
+/// until EOF. The receiver reads exactly what Tether read.
 struct BodyRelay {
     enum Mode {
         case done
@@ -14,10 +15,15 @@ struct BodyRelay {
     }
 
     var mode: Mode = .done
+    /// Trailer fields go on (only when re-chunking: other framings have no place for them).
+    var forwardTrailers = false
+    /// The last chunk's `0 CRLF` went out ahead of trailer lines.
+    private var lastChunkSent = false
 
     init() {}
 
-    init(framing: BodyFraming, rechunk: Bool, maxBody: Int) {
+    init(framing: BodyFraming, rechunk: Bool, maxBody: Int, trailers: Bool = false) {
+        forwardTrailers = rechunk && trailers
         switch framing {
         case .none: mode = .done
         case .length(let n): mode = .length(remaining: n)
@@ -61,12 +67,23 @@ struct BodyRelay {
                     if rechunk { output.append(static: "\r\n") }
                     moved += r.count
                     mode = .chunked(decoder, rechunk: rechunk)
+                case .trailer(let r):
+                    if forwardTrailers {
+                        if !lastChunkSent { output.append(static: "0\r\n") }
+                        lastChunkSent = true
+                        input.copy(r.count, to: &output, from: r.lowerBound)
+                    } else {
+                        input.consume(upTo: r.upperBound)
+                    }
+                    mode = .chunked(decoder, rechunk: rechunk)
                 case .needMore:
                     input.consumeAll()
                     mode = .chunked(decoder, rechunk: rechunk)
                 case .end(let e):
                     input.consume(upTo: e)
-                    if rechunk { output.append(static: MessageWriter.lastChunk) }
+                    if rechunk {
+                        if lastChunkSent { output.append(static: "\r\n") } else { output.append(static: MessageWriter.lastChunk) }
+                    }
                     mode = .done
                 case .failed(let err):
                     return .failed(err)

@@ -120,6 +120,8 @@ final class DemoConnection: EventHandler {
                 case .data(let r):
                     body += input.storage[r]
                     input.readIndex = r.upperBound
+                case .trailer(let r):
+                    input.readIndex = r.upperBound
                 case .needMore:
                     input.readIndex = input.writeIndex
                     return false

@@ -1,12 +1,13 @@
 // libFuzzer target: the chunked decoder. Byte-at-a-time and whole delivery
-// must decode the same data and end at the same place; re-chunking the data
-// must decode back to it.
+// must decode the same data and trailer bytes and end at the same place;
+// re-chunking the data must decode back to it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzChunked(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    func decode(step: Int) -> ([UInt8], Int?, Bool) {
+    func decode(step: Int) -> ([UInt8], Int?, Bool, [UInt8]) {
         var d = ChunkedDecoder(maxBodySize: 1 << 20)
         var out: [UInt8] = []
+        var trailers: [UInt8] = []
         var i = 0
         var available = min(step, bytes.count)
         return bytes.withUnsafeBufferPointer { buf in
@@ -15,19 +16,22 @@ public func fuzzChunked(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 case .data(let r):
                     out += buf[r]
                     i = r.upperBound
+                case .trailer(let r):
+                    trailers += buf[r]
+                    i = r.upperBound
                 case .needMore:
                     i = available
-                    if available == bytes.count { return (out, nil, false) }
+                    if available == bytes.count { return (out, nil, false, trailers) }
                     available = min(available + step, bytes.count)
-                case .end(let e): return (out, e, false)
-                case .failed: return (out, nil, true)
+                case .end(let e): return (out, e, false, trailers)
+                case .failed: return (out, nil, true, trailers)
                 }
             }
         }
     }
     let a = decode(step: max(1, bytes.count))
     let b = decode(step: 1)
-    if a.1 != b.1 || a.2 != b.2 || (!a.2 && a.0 != b.0) { fatalError("delivery changed the result") }
+    if a.1 != b.1 || a.2 != b.2 || (!a.2 && (a.0 != b.0 || a.3 != b.3)) { fatalError("delivery changed the result") }
     if let _ = a.1 {
         var rechunked: [UInt8] = []
         if !a.0.isEmpty {

@@ -1,4 +1,5 @@
 import HTTP1
+import Testing
 
 /// Parses a whole request string (fed in one piece, or byte by byte).
 func parseRequest(_ text: String, limits: HTTPLimits = HTTPLimits(), byteByByte: Bool = false) -> (RequestParser.Status, RequestHead, [UInt8]) {
@@ -19,6 +20,26 @@ func parseRequest(_ text: String, limits: HTTPLimits = HTTPLimits(), byteByByte:
     return (status, head, bytes)
 }
 
+/// The head Tether would send on for a whole request string.
+func forwardRequest(_ raw: String, client: String = "10.1.2.3") -> String {
+    let (status, head, bytes) = parseRequest(raw)
+    guard case .complete = status else {
+        Issue.record("did not parse: \(status)")
+        return ""
+    }
+    var out: [UInt8] = []
+    let addr = Array(client.utf8)
+    let fallback = Array("backend:9001".utf8)
+    bytes.withUnsafeBufferPointer { buf in
+        addr.withUnsafeBufferPointer { a in
+            fallback.withUnsafeBufferPointer { f in
+                MessageWriter.appendRequestHead(buf, head, info: .init(clientAddress: a, isTLS: false, fallbackHost: f), into: &out)
+            }
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
 func parseResponse(_ text: String, method: HTTPMethod = .get) -> (RequestParser.Status, ResponseHead) {
     let bytes = Array(text.utf8)
     var parser = ResponseParser()
@@ -28,7 +49,8 @@ func parseResponse(_ text: String, method: HTTPMethod = .get) -> (RequestParser.
 }
 
 /// Decodes a chunked body; returns the data or the error.
-func decodeChunked(_ text: String, maxBody: Int = .max, pieces: Int = 1) -> Result<(String, Int), HTTPParseError>? {
+/// `trailers`, when given, collects the trailer section's field lines.
+func decodeChunked(_ text: String, maxBody: Int = .max, pieces: Int = 1, trailers: UnsafeMutablePointer<[UInt8]>? = nil) -> Result<(String, Int), HTTPParseError>? {
     let bytes = Array(text.utf8)
     var decoder = ChunkedDecoder(maxBodySize: maxBody)
     var out: [UInt8] = []
@@ -40,6 +62,9 @@ func decodeChunked(_ text: String, maxBody: Int = .max, pieces: Int = 1) -> Resu
             switch decoder.next(buf, start: i, end: available) {
             case .data(let r):
                 out.append(contentsOf: buf[r])
+                i = r.upperBound
+            case .trailer(let r):
+                trailers?.pointee.append(contentsOf: buf[r])
                 i = r.upperBound
             case .needMore:
                 i = available

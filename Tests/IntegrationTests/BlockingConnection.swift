@@ -8,6 +8,8 @@ struct BlockingConnection {
     let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// The trailer field lines of the last chunked body read (with CRLFs).
+    private(set) var trailers: [UInt8] = []
 
     init(fd: Int32) {
         self.fd = fd
@@ -70,6 +72,7 @@ struct BlockingConnection {
             }
             return true
         case .chunked:
+            trailers.removeAll()
             var decoder = ChunkedDecoder()
             while true {
                 if start == buffer.count { guard fill() else { return false } }
@@ -82,6 +85,9 @@ struct BlockingConnection {
                         buffer.removeAll(keepingCapacity: true)
                         start = 0
                     }
+                case .trailer(let range):
+                    trailers += buffer[range]
+                    start = range.upperBound
                 case .needMore:
                     buffer.removeAll(keepingCapacity: true)
                     start = 0
