@@ -2,7 +2,8 @@
 # Builds Tether and runs every test: parser and balancer unit tests, and the
 # integration tests that drive a real tether process with curl over loopback.
 # Installs what it needs on Debian (curl, libssl-dev, pkg-config, redis-server,
-# prometheus for promtool).
+# prometheus for promtool, python3, and tomcat10: the integration tests run
+# uploads through Python's http.server and Apache Tomcat 10).
 #
 #   scripts/test.sh            all tests (debug build), the demo story, 15 s of
 #                              each fuzz target (TETHER_FUZZ_SECONDS to change);
@@ -19,7 +20,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
 
-need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus
+need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus python3:python3
+# Tomcat is a real app server the upload tests need; if Debian cannot give
+# it here, those tests are skipped, and this says why.
+if ! need_packages /usr/share/tomcat10/bin/catalina.sh:tomcat10; then
+    echo "tomcat10 could not be installed: the Tomcat upload tests will be skipped" >&2
+fi
 
 if [[ "${1:-}" == --sanitize ]]; then
     reports="$(mktemp -d)"

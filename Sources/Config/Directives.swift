@@ -80,6 +80,7 @@ enum Directives {
         timeout("send_timeout", "60s", "Longest pause while a client does not read its response; then the connection is closed.") { $0.timeouts.send = $1 },
         timeout("connect_timeout", "5s", "Connecting to a backend; then `504` (or the next backend).") { $0.timeouts.connect = $1 },
         timeout("backend_timeout", "60s", "Longest wait for each read of a backend response; then `504`.") { $0.timeouts.backendResponse = $1 },
+        timeout("expect_timeout", "200ms", "How long an upload with `Expect: 100-continue` waits for the backend's `100 Continue` (or its early answer, such as `401`) before Tether sends `100` itself, so clients never wait their own timeout on backends that do not send it.") { $0.timeouts.expectContinue = $1 },
         timeout("graceful_stop_timeout", "10s", "How long SIGTERM waits for requests in flight.") { $0.timeouts.gracefulStop = $1 },
         DirectiveSpec(
             name: "request_timeout", arguments: [.init(name: "duration", kind: .durationOrOff)], defaultText: "off",

@@ -213,6 +213,9 @@ public struct Timeouts: Sendable, Equatable {
     public var connect: Duration = .seconds(5)
     /// Longest wait for (each read of) a backend response.
     public var backendResponse: Duration = .seconds(60)
+    /// How long a request with `Expect: 100-continue` waits for the
+    /// backend's `100` before Tether sends one itself.
+    public var expectContinue: Duration = .milliseconds(200)
     /// The whole exchange, from a complete request head to the end of the
     /// response (nil: no limit, the per-phase timeouts apply).
     public var request: Duration? = nil

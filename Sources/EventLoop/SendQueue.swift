@@ -7,6 +7,9 @@ public struct SendQueue {
     /// Append here directly (serialisers take `inout [UInt8]`).
     public var bytes: [UInt8] = []
     private var head = 0
+    /// Bytes written since the queue was made: with `count`, tells whether
+    /// anything queued after a given point has left (see `dropUnsent`).
+    public private(set) var sent = 0
 
     public init() {}
 
@@ -25,11 +28,25 @@ public struct SendQueue {
         head = 0
     }
 
+    /// Drops what is queued, keeping the capacity.
+    public mutating func clear() {
+        bytes.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
     /// Hands the (empty) array over with its capacity, to a pool of spares.
     public mutating func takeBytes() -> [UInt8] {
         let b = bytes
         release()
         return b
+    }
+
+    /// Takes back what was queued after `mark` (a value of `sent + count`),
+    /// when none of it has been written yet; returns whether it could.
+    public mutating func dropUnsent(after mark: Int) -> Bool {
+        guard sent <= mark else { return false }
+        bytes.removeLast(sent + count - mark)
+        return true
     }
 
     /// What one write attempt did.
@@ -61,7 +78,9 @@ public struct SendQueue {
         writing: while head < bytes.count {
             let h = head
             switch bytes.withUnsafeBytes({ p in writer(p.baseAddress! + h, p.count - h) }) {
-            case .wrote(let n): head += n
+            case .wrote(let n):
+                head += n
+                sent += n
             case .blocked: break writing
             case .failed(let e): return .error(e)
             }

@@ -30,6 +30,10 @@ final class BackendConnection: EventHandler, TimerTarget {
     /// Any byte arrived since the current request was sent.
     var receivedForRequest = false
     var readPaused = false
+    /// A write failed: the backend stopped reading, typically because it
+    /// answered early (401, 413) and closed. Request bytes are dropped from
+    /// then on; the answer may still be waiting to be read.
+    private(set) var sendFailed = false
     private var interest: UInt32 = 0
 
     var deadline: UInt64 = 0
@@ -79,6 +83,7 @@ final class BackendConnection: EventHandler, TimerTarget {
     func beginRequest(session: ProxySession) {
         self.session = session
         receivedForRequest = false
+        sendFailed = false
         readPaused = false
         if state == .idle { state = .active }
         if state == .active {
@@ -142,14 +147,23 @@ final class BackendConnection: EventHandler, TimerTarget {
     /// Writes what is queued. Errors are reported to the session.
     func flush() {
         guard state == .active, !send.isEmpty else { return }
+        if sendFailed {
+            send.clear()
+            return
+        }
         switch send.flush(to: fd) {
         case .done:
             updateInterest()
             session?.backendDrained()
         case .partial:
             updateInterest()
-        case .error(let e):
-            session?.backendFailed(.io(e))
+        case .error:
+            // Read before failing: a reset after an early answer leaves the
+            // answer readable, and the read reports the failure otherwise.
+            sendFailed = true
+            send.clear()
+            updateInterest()
+            readAvailable()
         }
     }
 

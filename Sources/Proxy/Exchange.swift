@@ -47,6 +47,12 @@ struct Exchange {
     var forwardHead: [UInt8] = []
     var retriedStale = false
     var responseHeadDone = false
+    /// `Expect: 100-continue` needs no more waiting (see `+Continue`).
+    var continueSettled = false
+    /// Where the response head starts in the client's output, counted in
+    /// bytes ever queued (`SendQueue.sent`): while nothing past it has been
+    /// written, a failed response can still become a clean `502`.
+    var responseStart = 0
     /// Waiting in the queue of this backend (-1: not waiting); see `+Queue`.
     var queuedOn = -1
     var queuedFresh = false
@@ -91,6 +97,8 @@ struct Exchange {
         forwardHead.removeAll(keepingCapacity: true)
         retriedStale = false
         responseHeadDone = false
+        continueSettled = false
+        responseStart = 0
         queuedOn = -1
         queuedFresh = false
         queuedCarry = nil

@@ -39,6 +39,9 @@ final class LoopContext: @unchecked Sendable {
     var backendBuffers = Spares<SpareBuffers>(capacity: 64, floor: 8)
     private var ticks = 0
     var log = AccessLogBuffer()
+    /// Operational lines (stderr); set by the server.
+    var eventLog: @Sendable (String) -> Void = { _ in }
+    private var eventBudget = EventBudget()
     /// Set by a graceful stop: finish what is in flight, take nothing new.
     var draining = false
     var onDrained: (() -> Void)?
@@ -162,6 +165,16 @@ final class LoopContext: @unchecked Sendable {
         let monitor = runtime.monitors[i]
         let message = "\(fall) failures in a row, last: \(reason())"
         monitor.loop.execute { monitor.passiveDown(message) }
+    }
+
+    /// An event about one request's backend, e.g. why a response was cut.
+    /// At most `EventBudget.perSecond` a second per loop, so a backend that
+    /// breaks every response cannot fill the disk; the rest are counted.
+    func event(backend i: Int, _ runtime: ProxyRuntime, _ text: @autoclosure () -> String) {
+        guard let suppressed = eventBudget.take(now: loop.now) else { return }
+        let b = i >= 0 && i < runtime.backends.count ? runtime.backends[i] : nil
+        let who = b.map { "backend \($0.name) (\($0.address))" } ?? "backend"
+        eventLog("\(who): \(text())" + (suppressed > 0 ? " (\(suppressed) similar lines suppressed)" : ""))
     }
 
     func passiveSuccess(_ i: Int) {

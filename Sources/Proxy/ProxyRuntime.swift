@@ -48,6 +48,7 @@ final class ProxyRuntime: Sendable {
     let sendTimeout: UInt64
     let connectTimeout: UInt64
     let backendTimeout: UInt64
+    let expectTimeout: UInt64
     let poolIdleTimeout: UInt64
 
     /// `; Path=/; HttpOnly; SameSite=Lax…` for the affinity cookie, rendered once.
@@ -104,6 +105,7 @@ final class ProxyRuntime: Sendable {
         sendTimeout = t.send.nanoseconds
         connectTimeout = t.connect.nanoseconds
         backendTimeout = t.backendResponse.nanoseconds
+        expectTimeout = t.expectContinue.nanoseconds
         poolIdleTimeout = config.pool.idleTimeout.nanoseconds
         let k = config.routing.cookie
         var attributes = "; Path=\(k.path)"

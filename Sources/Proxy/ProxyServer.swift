@@ -86,6 +86,7 @@ public final class ProxyServer: @unchecked Sendable {
         self.limit = limit
         let loopCount = group.loops.count
         contexts = group.loops.map { LoopContext(loop: $0, runtime: runtime, connectionLimit: limit, loopCount: loopCount) }
+        for ctx in contexts { ctx.eventLog = log }
         listeners = try openListeners(config.listeners, keeping: [])
         for m in fresh { wire(m) }
     }

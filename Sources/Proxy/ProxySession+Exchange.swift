@@ -127,6 +127,16 @@ extension ProxySession {
         _modify { yield &exchange.pointee.responseHeadDone }
     }
 
+    var continueSettled: Bool {
+        _read { yield exchange.pointee.continueSettled }
+        _modify { yield &exchange.pointee.continueSettled }
+    }
+
+    var responseStart: Int {
+        _read { yield exchange.pointee.responseStart }
+        _modify { yield &exchange.pointee.responseStart }
+    }
+
     var queuedOn: Int {
         _read { yield exchange.pointee.queuedOn }
         _modify { yield &exchange.pointee.queuedOn }

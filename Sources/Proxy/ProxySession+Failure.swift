@@ -10,7 +10,11 @@ extension ProxySession {
         case responseTimeout
         case io(Int32)
         case closed
-        case protocolError
+        /// Bytes that are not HTTP, or break their own framing: the backend's fault.
+        case invalidResponse(HTTPParseError)
+        /// Valid HTTP that Tether will not pass on (a head over its limit, a
+        /// `101` it never asked for): Tether's limits, not the backend's health.
+        case unrelayable(StaticString)
 
         var reason: String {
             switch self {
@@ -19,8 +23,15 @@ extension ProxySession {
             case .responseTimeout: return "response timeout"
             case .io(let e): return "\(String(cString: strerror(e)))"
             case .closed: return "closed before a response"
-            case .protocolError: return "invalid response"
+            case .invalidResponse(let e): return "invalid response (\(e))"
+            case .unrelayable(let why): return "\(why)"
             }
+        }
+
+        /// Passive health counts only what the backend did wrong.
+        var blamesBackend: Bool {
+            if case .unrelayable = self { return false }
+            return true
         }
 
         /// `504` when the backend was too slow, `502` when it failed.
@@ -46,7 +57,7 @@ extension ProxySession {
                 attachBackend(fresh: true)
                 return
             }
-            if runtime === ctx.runtime { ctx.passiveFailure(backendIndex, failure.reason) }
+            if runtime === ctx.runtime && failure.blamesBackend { ctx.passiveFailure(backendIndex, failure.reason) }
             switch failure {
             case .connect, .connectTimeout:
                 // Nothing reached the backend: everything queued can go elsewhere.
@@ -64,8 +75,26 @@ extension ProxySession {
             }
         }
         if responseHeadDone {
+            // Nothing of the response left yet: the client gets a clean 502
+            // instead of a head that promises a body that will not come.
+            if output.dropUnsent(after: responseStart) {
+                responseHeadDone = false
+                ctx.event(backend: backendIndex, runtime, "\(failure.reason); answered \(failure.status)")
+                respondWithError(status: failure.status)
+                return
+            }
+            ctx.event(backend: backendIndex, runtime, "\(failure.reason); response cut after \(bytesToClient) body bytes")
+            logRequest(backendNanos: ctx.loop.now - backendStart)
             abort()
             return
+        }
+        switch failure {
+        case .invalidResponse, .unrelayable:
+            // The status alone would not say why; timeouts and refusals
+            // show in the health log and the backend's counters.
+            ctx.event(backend: backendIndex, runtime, "\(failure.reason); answered \(failure.status)")
+        default:
+            break
         }
         respondWithError(status: failure.status)
     }

@@ -28,7 +28,7 @@ extension ProxySession {
         let carry = queuedCarry
         queuedCarry = nil
         guard phase == .exchange else { return }
-        setDeadline(requestBody.isDone ? nil : .body)
+        setDeadline(bodyDeadline)
         attachBackend(fresh: queuedFresh, carry: carry)
     }
 

@@ -46,6 +46,7 @@ extension ProxySession {
         bytesToClient = 0
         responseHeadDone = false
         retriedStale = false
+        continueSettled = false
         responseParser.reset()
         recordRequestLine(fallback: false)
 
@@ -71,11 +72,14 @@ extension ProxySession {
             }
         }
         input.readIndex = headEnd
-        requestBody = BodyRelay(framing: request.framing, rechunk: true, maxBody: runtime.config.limits.maxBodySize)
+        // Request trailers always go on: the backend speaks HTTP/1.1, whose
+        // chunked framing every recipient must be able to read them in.
+        requestBody = BodyRelay(framing: request.framing, rechunk: true, maxBody: runtime.config.limits.maxBodySize, trailers: true)
+        if !input.isEmpty { continueSettled = true }  // the body came without waiting for a 100
         closeAfterResponse = !request.keepAlive || ctx.draining
         exchangeDeadline = runtime.requestTimeout > 0 ? ctx.loop.now + runtime.requestTimeout : 0
         phase = .exchange
-        setDeadline(requestBody.isDone ? nil : .body)
+        setDeadline(bodyDeadline)
         attachBackend(fresh: false)
     }
 
@@ -123,6 +127,9 @@ extension ProxySession {
             }
             input.readIndex = readIndex
             bytesToBackend += moved
+            // The backend's clock measures the backend: while the client is
+            // still uploading, each piece it takes starts the clock again.
+            if moved > 0 && b.isConnected { b.armResponseTimer() }
             if case .failed(let error) = outcome {
                 requestBodyFailed(error)
                 return

@@ -19,7 +19,15 @@ extension ProxySession {
 
     func relayResponse() {
         guard phase == .exchange, let b = backend else { return }
+        var interim = false
         while !responseHeadDone {
+            // Nothing buffered (an interim head took all there was): start
+            // the next head at the front, where the next read will put it.
+            if b.input.isEmpty {
+                b.input.compact()
+                if interim { flushOutput() }
+                return
+            }
             let result = b.input.storage.withUnsafeBufferPointer { buf in
                 responseParser.parse(
                     buf, start: b.input.readIndex, end: b.input.writeIndex,
@@ -28,24 +36,25 @@ extension ProxySession {
             switch result {
             case .needMore:
                 if b.input.freeTail == 0 && b.input.storage.count >= runtime.config.limits.maxHeaderBytes + 4096 {
-                    backendFailed(.protocolError)
+                    backendFailed(.unrelayable("response head over max_header_size"))
+                    return
                 }
+                if interim { flushOutput() }
                 return
-            case .failed:
-                backendFailed(.protocolError)
+            case .failed(.headersTooLarge):
+                backendFailed(.unrelayable("response head over max_header_size"))
+                return
+            case .failed(let error):
+                backendFailed(.invalidResponse(error))
                 return
             case .complete(let headEnd):
                 if response.isInformational {
                     if response.status == 101 {
-                        backendFailed(.protocolError)  // Upgrade is never forwarded, so 101 is a lie
+                        // Upgrade is never forwarded, so no tunnel can follow.
+                        backendFailed(.unrelayable("101 Switching Protocols without an upgrade"))
                         return
                     }
-                    // 100 goes only to a client that asked for it; 103 and others always.
-                    if response.status != 100 || request.expectContinue {
-                        b.input.storage.withUnsafeBufferPointer { buf in
-                            MessageWriter.appendInterimHead(buf, response, into: &output.bytes)
-                        }
-                    }
+                    interim = relayInterim(b) || interim
                     b.input.readIndex = headEnd
                     continue
                 }
@@ -61,8 +70,8 @@ extension ProxySession {
         }
         b.input.readIndex = readIndex
         bytesToClient += moved
-        if case .failed = outcome {
-            backendFailed(.protocolError)
+        if case .failed(let error) = outcome {
+            backendFailed(.invalidResponse(error))
             return
         }
         if responseBody.isDone {
@@ -84,15 +93,19 @@ extension ProxySession {
             framing = .close
         }
         if framing == .close { closeAfterResponse = true }
+        // RFC 9110 §6.5.1: trailers only to a client that said it takes them.
+        let trailers = framing == .chunked && request.acceptsTrailers
         renderAffinityCookie()
+        responseStart = output.sent + output.count
         b.input.storage.withUnsafeBufferPointer { buf in
             MessageWriter.appendResponseHead(
                 buf, response, clientFraming: framing, keepAlive: !closeAfterResponse,
-                clientVersion: request.version, extra: extraFields, into: &output.bytes)
+                clientVersion: request.version, trailers: trailers, extra: extraFields, into: &output.bytes)
         }
         b.input.readIndex = headEnd
-        responseBody = BodyRelay(framing: response.framing, rechunk: framing == .chunked, maxBody: .max)
+        responseBody = BodyRelay(framing: response.framing, rechunk: framing == .chunked, maxBody: .max, trailers: trailers)
         responseHeadDone = true
+        settleContinue()  // a final answer ends any wait for 100
         status = response.status
         if runtime === ctx.runtime {
             if status >= 500 && runtime.checkSettings[backendIndex].passive5xx {
@@ -141,7 +154,7 @@ extension ProxySession {
         releaseLoad()
         // Unsent request bytes (the backend answered before reading all of
         // the body) would go out ahead of the next request: not reusable.
-        let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && b.isConnected
+        let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && !b.sendFailed && b.isConnected
         if reusable, let pool = ctx.pool(for: b.target) {
             b.requestsServed += 1
             pool.release(b, max: runtime.config.pool.maxIdlePerBackend)

@@ -31,6 +31,8 @@ final class ProxySession: EventHandler, TimerTarget {
 
     enum DeadlineKind {
         case handshake, header, idle, body, send, linger, queue
+        /// A request with `Expect: 100-continue` waits for the backend's `100` (see `+Continue`).
+        case expect
         /// TLS, idle for a second: OpenSSL's buffers go, then `.idle` runs on.
         case tlsIdle
     }
@@ -227,6 +229,7 @@ final class ProxySession: EventHandler, TimerTarget {
             parseNextRequest()
         case .exchange:
             if !requestBody.isDone {
+                continueSettled = true  // the body comes anyway: no 100 needed
                 if queuedOn < 0 { setDeadline(.body) }  // while queued, queue_timeout rules
                 pumpRequestBody()
             } else {
@@ -287,7 +290,7 @@ final class ProxySession: EventHandler, TimerTarget {
             beginLingering()
             return
         case .exchange:
-            if deadlineKind == .send { setDeadline(requestBody.isDone ? nil : .body) }
+            if deadlineKind == .send { setDeadline(bodyDeadline) }
             if let b = backend, b.readPaused {
                 b.setReadPaused(false)
                 relayResponse()
@@ -440,6 +443,7 @@ final class ProxySession: EventHandler, TimerTarget {
         case .linger: timeout = 2_000_000_000
         case .queue: timeout = runtime.queueTimeout
         case .tlsIdle: timeout = 1_000_000_000
+        case .expect: timeout = runtime.expectTimeout
         }
         deadlineKind = kind
         deadline = ctx.loop.now + timeout
@@ -457,6 +461,8 @@ final class ProxySession: EventHandler, TimerTarget {
             handshakeFailed()
         case .queue:
             queueTimedOut()
+        case .expect:
+            expectTimedOut()
         case .tlsIdle:
             transport.tls?.releaseIdleBuffers()
             IdleMemory.released(32 * 1024)  // about what OpenSSL frees: a read and a write record buffer

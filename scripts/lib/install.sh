@@ -1,11 +1,13 @@
 # Shared by the scripts: install missing Debian packages.
-# need_packages CHECK:PACKAGE ...   CHECK is a command name, or openssl-dev.
+# need_packages CHECK:PACKAGE ...   CHECK is a command name, an absolute path
+#                                   that the package installs, or openssl-dev.
 need_packages() {
     local missing=()
     for pair in "$@"; do
         local check="${pair%%:*}" pkg="${pair#*:}"
         case "$check" in
             openssl-dev) pkg-config --exists openssl 2>/dev/null || missing+=("$pkg") ;;
+            /*) [[ -e "$check" ]] || missing+=("$pkg") ;;
             *) command -v "$check" >/dev/null 2>&1 || missing+=("$pkg") ;;
         esac
     done
