@@ -19,8 +19,10 @@ extension ProxySession {
         input.storage.withUnsafeBufferPointer { buf in
             output.bytes.append(buf, hostRange)
             output.bytes.append(contentsOf: runtime.httpsPortSuffix)
-            if request.target.count > 0 && buf[request.target.lowerBound] == 0x2F {  // origin-form
-                output.bytes.append(buf, request.target)
+            // The path of an origin-form target, or of an absolute-form one.
+            let path = request.path
+            if path.count > 0 && buf[path.lowerBound] == 0x2F {
+                output.bytes.append(buf, path)
             } else {
                 output.bytes.append(0x2F)
             }

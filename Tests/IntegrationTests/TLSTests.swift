@@ -236,6 +236,10 @@ import Testing
         let post = try Curl.run(["-i", "-X", "POST", "--data", "a=1", "http://127.0.0.1:\(plain)/form"])
         #expect(post.stdout.hasPrefix("HTTP/1.1 308"))
         #expect(header(post.stdout, "Location") == "https://127.0.0.1:\(s.port)/form")
+        // RFC 9112 §3.2.2: an absolute-form target names the host and the path.
+        let absolute = try RawClient(port: plain)
+        absolute.send("GET http://shop.example/p?q=1 HTTP/1.1\r\nHost: other.example\r\n\r\n")
+        #expect(header(absolute.readToEnd(), "Location") == "https://shop.example:\(s.port)/p?q=1")
         // Following it lands on the TLS listener.
         let follow = try Curl.run(["-L", "--cacert", ca.caPath, "-o", "/dev/null", "-w", "%{http_code} %{num_redirects}", "http://localhost:\(plain)/"])
         #expect(follow.stdout == "200 1", "\(follow.stderr)")
