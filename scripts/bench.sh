@@ -28,6 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
+source scripts/lib/build.sh
 
 duration=10
 rounds=3
@@ -54,11 +55,11 @@ done
 
 need_packages wrk:wrk nginx:nginx-light haproxy:haproxy curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev
 
-swift build -c release --product tether 2>&1 | grep -v '^\[' || true
+swift_build -c release --product tether
 tether_bin="$(swift build -c release --show-bin-path)/tether"
 if [[ $stats_overhead -eq 1 ]]; then
     echo "building the comparison binary without stats counters (.build-nostats)..."
-    swift build -c release --product tether --scratch-path .build-nostats -Xswiftc -DTETHER_NO_STATS 2>&1 | grep -E 'error' || true
+    swift_build -c release --product tether --scratch-path .build-nostats -Xswiftc -DTETHER_NO_STATS
     nostats_bin="$(swift build -c release --scratch-path .build-nostats --show-bin-path)/tether"
 fi
 

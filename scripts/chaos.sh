@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
+source scripts/lib/build.sh
 
 duration=60; rate=300; users=60; port=18480
 while [[ $# -gt 0 ]]; do
@@ -23,7 +24,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 need_packages curl:curl python3:python3 pkg-config:pkg-config openssl-dev:libssl-dev
-swift build -c release 2>&1 | grep -E 'error' || true
+swift_build -c release
 bin="$(swift build -c release --show-bin-path)"
 
 work="$(mktemp -d)"

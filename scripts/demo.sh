@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
+source scripts/lib/build.sh
 
 story_only=0
 no_story=0
@@ -34,7 +35,7 @@ done
 need_packages curl:curl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server python3:python3
 
 echo "building (release)..."
-swift build -c release 2>&1 | grep -E 'error' || true
+swift_build -c release
 bin="$(swift build -c release --show-bin-path)"
 
 work="$(mktemp -d)"
