@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
+source scripts/lib/build.sh
 
 need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus python3:python3
 # Tomcat is a real app server the upload tests need; if Debian cannot give
@@ -31,7 +32,7 @@ if [[ "${1:-}" == --sanitize ]]; then
     reports="$(mktemp -d)"
     for san in ${SANITIZERS:-thread}; do
         scratch=".build-${san:0:4}san"
-        swift build --build-tests --sanitize="$san" --scratch-path "$scratch" 2>&1 | grep -E 'error' || true
+        swift_build --build-tests --sanitize="$san" --scratch-path "$scratch"
         bin="$(swift build --sanitize="$san" --scratch-path "$scratch" --show-bin-path)"
         TETHER_SANITIZER="$san" TSAN_OPTIONS="log_path=$reports/tsan" \
         ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=0:quarantine_size_mb=16" TETHER_BIN="$bin/tether" \
@@ -51,12 +52,17 @@ fi
 filter=()
 if [[ $# -gt 0 ]]; then filter=(--filter "$1"); fi
 
-swift build --build-tests 2>&1 | grep -v '^\[' || true
+swift_build --build-tests
 bin="$(swift build --show-bin-path)"
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+session="$(mktemp)"
+trap 'rm -f "$log" "$session"' EXIT
 set +e
-TETHER_BIN="$bin/tether" swift test --skip-build "${filter[@]}" 2>&1 | tee "$log" | grep -E '^(✘|✔ Suite|✔ Test run|Test Suite .*(passed|failed)|.*error:)'
+# The suite runs in a session of its own: every process a test starts (and
+# does not detach on purpose) is in it, so whatever is left of the session
+# afterwards was left behind by a test.
+TETHER_BIN="$bin/tether" setsid --wait bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$session" \
+    swift test --skip-build "${filter[@]}" 2>&1 | tee "$log" | grep -E '^(✘|✔ Suite|✔ Test run|Test Suite .*(passed|failed)|.*error:)'
 status=${PIPESTATUS[0]}
 set -e
 # One plain closing line, whatever the runners printed.
@@ -78,6 +84,21 @@ tally() { # OK(0|1) PASS-LINE FAIL-LINE [DETAILS]
         status=1
     fi
 }
+
+# No child outlives the suite (each server a test starts dies with the test
+# process: Tests/IntegrationTests/Lifeline.swift). Their watchers notice the
+# test process's end within moments: wait for that, then look.
+sid="$(cat "$session")"
+leftover=""
+for _ in $(seq 100); do
+    # (Zombies are ended processes not yet reaped by init: nothing left running.)
+    leftover="$(ps -o pid=,stat=,args= -s "$sid" | awk '$2 !~ /^Z/' || true)"
+    [[ -z "$leftover" ]] && break
+    sleep 0.1
+done
+[[ -z "$leftover" ]] && ok=0 || ok=1
+tally $ok "no process of the test suite left behind (session $sid)" "processes left behind by the test suite:" "$leftover"
+[[ -n "$leftover" ]] && pkill -KILL -s "$sid" || true
 
 # The README's first command, end to end: the demo story's outcomes, from its
 # JSON summary line, and no process left behind.

@@ -23,11 +23,10 @@ final class DemoBackendProcess: @unchecked Sendable {
 
     func start() throws {
         let p = Process()
-        p.executableURL = Self.binary
         var args = ["--listen", address, "--name", name]
         if let route { args += ["--route", route] }
         if let store { args += ["--store", store] }
-        p.arguments = args
+        Lifeline.attach(p, executable: Self.binary.path, arguments: args)
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

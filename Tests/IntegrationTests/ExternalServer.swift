@@ -28,8 +28,7 @@ final class ExternalServer: @unchecked Sendable {
     /// Starts `arguments[0]` (found on PATH) and waits until it is ready.
     init(_ arguments: [String], environment: [String: String]? = nil, readiness: Readiness = .printsPort, timeout: TimeInterval = 60) throws {
         self.readiness = readiness
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
+        Lifeline.attach(process, executable: "/usr/bin/env", arguments: arguments)
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let pipe = Pipe()
         process.standardOutput = pipe

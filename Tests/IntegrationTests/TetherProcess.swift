@@ -33,11 +33,9 @@ final class TetherProcess: @unchecked Sendable {
     /// `wrapper`: a command that execs tether with the rest (e.g. `prlimit --nofile=40:40`).
     init(arguments: [String], wrapper: [String] = []) throws {
         if let launcher = wrapper.first {
-            process.executableURL = URL(fileURLWithPath: launcher)
-            process.arguments = Array(wrapper.dropFirst()) + [Self.binary.path] + arguments
+            Lifeline.attach(process, executable: launcher, arguments: Array(wrapper.dropFirst()) + [Self.binary.path] + arguments)
         } else {
-            process.executableURL = Self.binary
-            process.arguments = arguments
+            Lifeline.attach(process, executable: Self.binary.path, arguments: arguments)
         }
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
