@@ -9,7 +9,7 @@ swift_build() {
     swift build "$@" >"$log" 2>&1 && status=0 || status=$?
     if [[ $status -ne 0 ]]; then
         echo "✘ swift build $* failed (exit $status):" >&2
-        grep -E ': error: ' "$log" | head -20 >&2 || tail -30 "$log" >&2
+        grep -E ': error: ' "$log" | awk '!seen[$0]++' | head -20 >&2 || tail -30 "$log" >&2
         rm -f "$log"
         exit "$status"
     fi
