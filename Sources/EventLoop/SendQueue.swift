@@ -14,6 +14,13 @@ public struct SendQueue {
     public init() {}
 
     public var count: Int { bytes.count - head }
+
+    /// The size `bytes` may grow to before `count` reaches `highWater`:
+    /// `bytes` still holds the written prefix until the queue empties, and a
+    /// serialiser that appends to it must not count that prefix as pending.
+    /// (Counted, it stopped a relay with little pending, the client drained,
+    /// and nothing resumed the backend: a download hung under load.)
+    public func appendLimit(highWater: Int) -> Int { head + highWater }
     public var isEmpty: Bool { head == bytes.count }
 
     public enum WriteResult {

@@ -119,11 +119,12 @@ extension ProxySession {
         guard let b = backend else { return }
         if !requestBody.isDone {
             var moved = 0
+            let limit = b.send.appendLimit(highWater: runtime.highWater)
             var readIndex = input.readIndex
             let outcome = input.storage.withUnsafeBufferPointer { buf in
                 var view = ReceiveBufferView(storage: buf, readIndex: input.readIndex, writeIndex: input.writeIndex)
                 defer { readIndex = view.readIndex }
-                return requestBody.relay(from: &view, to: &b.send.bytes, highWater: runtime.highWater, moved: &moved)
+                return requestBody.relay(from: &view, to: &b.send.bytes, highWater: limit, moved: &moved)
             }
             input.readIndex = readIndex
             bytesToBackend += moved

@@ -62,11 +62,12 @@ extension ProxySession {
             }
         }
         var moved = 0
+        let limit = output.appendLimit(highWater: runtime.highWater)
         var readIndex = b.input.readIndex
         let outcome = b.input.storage.withUnsafeBufferPointer { buf in
             var view = ReceiveBufferView(storage: buf, readIndex: b.input.readIndex, writeIndex: b.input.writeIndex)
             defer { readIndex = view.readIndex }
-            return responseBody.relay(from: &view, to: &output.bytes, highWater: runtime.highWater, moved: &moved)
+            return responseBody.relay(from: &view, to: &output.bytes, highWater: limit, moved: &moved)
         }
         b.input.readIndex = readIndex
         bytesToClient += moved
