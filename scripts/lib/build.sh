@@ -13,6 +13,6 @@ swift_build() {
         rm -f "$log"
         exit "$status"
     fi
-    grep -E ': (error|warning): ' "$log" | grep -v '^\[' | head -20 || true
+    grep -E ': (error|warning): ' "$log" | awk '!seen[$0]++' | head -20 || true
     rm -f "$log"
 }
