@@ -106,6 +106,7 @@ extension LimitsTests {
         let before = tether.cpuTicks
         usleep(1_000_000)
         let used = tether.cpuTicks - before
+        #expect(tether.process.isRunning, "tether ended (status \(tether.process.isRunning ? 0 : tether.process.terminationStatus)): \(tether.stderr)")
         #expect(used >= 0 && used < 30, "\(used) ticks of CPU in 1 s while out of descriptors")
         held.removeAll()  // descriptors come back: Tether serves again
         #expect(try Curl.status(["--max-time", "5", "http://127.0.0.1:\(port)/"]) == 200)
