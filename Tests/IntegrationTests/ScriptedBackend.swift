@@ -24,10 +24,24 @@ final class ScriptedBackend: @unchecked Sendable {
     private let lock = NSLock()
     private var _connections = 0
     private var _requests = 0
+    /// `.send` steps played so far, with a condition to wait on.
+    private var _sends = 0
+    private let sent = NSCondition()
 
     var connections: Int { lock.withLock { _connections } }
     var requests: Int { lock.withLock { _requests } }
     var address: String { "127.0.0.1:\(port)" }
+
+    /// Waits until `count` `.send` steps (over all connections) have been played.
+    func waitForSends(_ count: Int, timeout: TimeInterval = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        sent.lock()
+        defer { sent.unlock() }
+        while _sends < count {
+            if !sent.wait(until: deadline) { return _sends >= count }
+        }
+        return true
+    }
 
     init(_ scripts: [[Step]]) throws {
         self.scripts = scripts
@@ -63,7 +77,12 @@ final class ScriptedBackend: @unchecked Sendable {
             var repeatScript = false
             for step in script {
                 switch step {
-                case .send(let text): _ = conn.sendRaw(text)
+                case .send(let text):
+                    _ = conn.sendRaw(text)
+                    sent.lock()
+                    _sends += 1
+                    sent.broadcast()
+                    sent.unlock()
                 case .sendBytes(let n, let byte): _ = conn.writeAll([UInt8](repeating: byte, count: n))
                 case .sleep(let ms): usleep(ms * 1000)
                 case .readBody: _ = conn.readBody(request) { _ in }
