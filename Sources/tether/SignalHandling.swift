@@ -8,8 +8,16 @@ enum SignalHandling {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     /// `reload` runs on SIGHUP (nil: quick-start mode, nothing to re-read).
+    /// Returns once every source is armed (see the end).
     static func install(server: ProxyServer, reload: (@Sendable () -> Void)?) {
         let queue = DispatchQueue(label: "tether.signals")
+        let armed = DispatchGroup()
+        func arm(_ source: DispatchSourceSignal) {
+            armed.enter()
+            source.setRegistrationHandler { armed.leave() }
+            source.resume()
+            sources.append(source)
+        }
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
@@ -20,8 +28,7 @@ enum SignalHandling {
                     exit(0)
                 }
             }
-            source.resume()
-            sources.append(source)
+            arm(source)
         }
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
@@ -32,8 +39,16 @@ enum SignalHandling {
                 FileHandleOutput.stderr("tether: SIGHUP ignored: started without a configuration file")
             }
         }
-        hup.resume()
-        sources.append(hup)
+        arm(hup)
         signal(SIGPIPE, SIG_IGN)
+        // libdispatch registers signal sources later, on its manager thread
+        // (making each one's signalfd then). Until that, a signal meets
+        // SIG_IGN and is lost: a SIGHUP sent on seeing the "listening" line
+        // was, under load, and a signalfd made after clients had taken every
+        // descriptor is the likeliest cause of the trap seen at EMFILE.
+        // So the caller announces nothing until all of them are armed.
+        if armed.wait(timeout: .now() + 10) == .timedOut {
+            FileHandleOutput.stderr("tether: signal handlers not armed after 10 s; SIGHUP/SIGTERM may be missed")
+        }
     }
 }
