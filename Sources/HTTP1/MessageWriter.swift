@@ -88,13 +88,7 @@ public enum MessageWriter {
             out.append(contentsOf: info.fallbackHost)
             out.append(static: "\r\n")
         }
-        if chunked {
-            out.append(static: "Transfer-Encoding: chunked\r\n")
-        } else if let n = head.contentLength {
-            out.append(static: "Content-Length: ")
-            out.appendDecimal(n)
-            out.append(static: "\r\n")
-        }
+        appendFraming(chunked: chunked, contentLength: head.contentLength, into: &out)
         // The backend sends 100 (or a final answer) before the body; see
         // `ProxySession+Continue` for what happens when it does not.
         if head.expectContinue { out.append(static: "Expect: 100-continue\r\n") }
@@ -158,13 +152,7 @@ public enum MessageWriter {
             if f.known == .via || f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
             appendField(buf, f, into: &out)
         }
-        if clientFraming == .chunked {
-            out.append(static: "Transfer-Encoding: chunked\r\n")
-        } else if let n = head.contentLength {
-            out.append(static: "Content-Length: ")
-            out.appendDecimal(n)
-            out.append(static: "\r\n")
-        }
+        appendFraming(chunked: clientFraming == .chunked, contentLength: head.contentLength, into: &out)
         out.append(contentsOf: extra)
         if !keepAlive {
             out.append(static: "Connection: close\r\n")
@@ -185,6 +173,19 @@ public enum MessageWriter {
             appendField(buf, f, into: &out)
         }
         out.append(static: "\r\n")
+    }
+
+    /// The framing field a forwarded head carries, written from what the
+    /// parser decided, never copied (RFC 9112 §6.3): chunked, or one
+    /// Content-Length however many identical ones came.
+    static func appendFraming(chunked: Bool, contentLength: Int?, into out: inout [UInt8]) {
+        if chunked {
+            out.append(static: "Transfer-Encoding: chunked\r\n")
+        } else if let n = contentLength {
+            out.append(static: "Content-Length: ")
+            out.appendDecimal(n)
+            out.append(static: "\r\n")
+        }
     }
 
     /// `size-in-hex CRLF`.
