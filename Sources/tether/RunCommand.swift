@@ -77,6 +77,9 @@ struct RunCommand: ParsableCommand {
             config.health.enabled = false  // quick start: passive checks only
         }
         try applyOverrides(&config)
+        // Before the first socket: nothing may need a new descriptor once
+        // clients can take them all (see MainQueueHandle).
+        MainQueueHandle.makeNow()
         let server: ProxyServer
         do {
             server = try ProxyServer(config: config) { FileHandleOutput.stderr("tether: [\(Self.wallStamp())] \($0)") }

@@ -44,9 +44,9 @@ enum SignalHandling {
         // libdispatch registers signal sources later, on its manager thread
         // (making each one's signalfd then). Until that, a signal meets
         // SIG_IGN and is lost: a SIGHUP sent on seeing the "listening" line
-        // was, under load, and a signalfd made after clients had taken every
-        // descriptor is the likeliest cause of the trap seen at EMFILE.
-        // So the caller announces nothing until all of them are armed.
+        // was, under load. (A signalfd that cannot be made once clients took
+        // every descriptor would leave the signal unhandled too.) So the
+        // caller announces nothing until all of them are armed.
         if armed.wait(timeout: .now() + 10) == .timedOut {
             FileHandleOutput.stderr("tether: signal handlers not armed after 10 s; SIGHUP/SIGTERM may be missed")
         }
