@@ -107,17 +107,20 @@ import Testing
         defer { backend.stop() }
         let tether = try TetherProcess(backends: [backend.address])
         let client = try RawClient(port: tether.port)
-        client.send("GET /slow/1500 HTTP/1.1\r\nHost: x\r\n\r\n")
-        // The request has reached the backend once the backend counts it.
-        let deadline = Date().addingTimeInterval(10)
-        while backend.requests == 0 && Date() < deadline { usleep(10_000) }
+        client.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(backend.waitUntilHolding(1))
         tether.signal(SIGTERM)
+        // The stop is under way (no new connections) while the request is still at the backend...
+        #expect(tether.waitForStderr(containing: "tether: stopping (signal 15)"))
+        #expect(Await.until { (try? RawClient(port: tether.port)) == nil }, "still accepting after SIGTERM")
+        #expect(backend.holding == 1)
+        // ...and it still gets its whole answer, marked as the connection's last.
+        backend.release()
         let answer = client.readToEnd()
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         #expect(answer.contains("Connection: close"))
-        #expect(answer.hasSuffix("slow backend\n"))
+        #expect(answer.hasSuffix("held backend\n"))
         #expect(tether.waitForExit(timeout: 15) == 0)
-        #expect((try? RawClient(port: tether.port)) == nil, "still accepting after stop")
     }
 }
 

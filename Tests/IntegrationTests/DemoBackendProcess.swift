@@ -46,12 +46,7 @@ final class DemoBackendProcess: @unchecked Sendable {
 
     /// Waits until something accepts on `port` (the process is up).
     static func waitForPort(_ port: Int, timeout: TimeInterval = 10) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if (try? RawClient(port: port)) != nil { return true }
-            usleep(10_000)
-        }
-        return false
+        Await.until(timeout: timeout) { (try? RawClient(port: port)) != nil }
     }
 }
 

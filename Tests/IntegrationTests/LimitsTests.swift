@@ -15,8 +15,9 @@ import Testing
         return (try TetherProcess(arguments: ["run", "--config", file.path], wrapper: wrapper), port, file)
     }
 
-    /// `count` concurrent curls; their status codes and how long each took.
-    static func concurrent(_ count: Int, _ url: String) -> [(Int, TimeInterval)] {
+    /// `count` concurrent curls, started now; the returned call waits for
+    /// them and gives their status codes (sorted) and how long each took.
+    static func inBackground(_ count: Int, _ url: String) -> () -> [(Int, TimeInterval)] {
         // Threads, not concurrentPerform: that runs only as many at once as there are cores.
         let results = Locked([(Int, TimeInterval)]())
         let done = DispatchGroup()
@@ -29,39 +30,61 @@ import Testing
                 done.leave()
             }.start()
         }
-        done.wait()
-        return results.withLock { $0 }
+        return {
+            done.wait()
+            return results.withLock { $0 }.sorted { $0.0 < $1.0 }
+        }
+    }
+
+    /// The `connections` object of the only backend in `/stats`.
+    static func backendConnections(admin: Int) -> [String: Any]? {
+        let json = try? AdminTests.json(admin)
+        return (json?["backends"] as? [[String: Any]])?.first?["connections"] as? [String: Any]
     }
 
     @Test func maxConnsQueuesThenRefusesWhenTheQueueIsFull() throws {
         let backend = try TestBackend(name: "small")
         defer { backend.stop() }
-        let (tether, port, _) = try Self.start("backend small \(backend.address) max_conns=1 max_queue=2\n")
-        let results = Self.concurrent(5, "\(tether.url)/slow/400")
-        let codes = results.map(\.0).sorted()
-        // One at the backend, two waiting (served one after another), two refused at once.
-        #expect(codes == [200, 200, 200, 503, 503], "\(results)")
+        // A queue_timeout far past curl's deadline: a 503 within it can only
+        // be the full queue's refusal, never a wait that ran out.
+        let (tether, port, _) = try Self.start("backend small \(backend.address) max_conns=1 max_queue=2\n", extra: "queue_timeout 60s\n")
+        let admitted = Self.inBackground(3, "\(tether.url)/held")
+        // One at the backend, two waiting...
+        #expect(backend.waitUntilHolding(1))
+        #expect(Await.until { Self.backendConnections(admin: port + 1)?["queued"] as? Int == 2 })
+        // ...so two more are refused at once, while the backend still holds the first.
+        for _ in 0..<2 {
+            #expect(try Curl.status(["--max-time", "10", "\(tether.url)/held"]) == 503)
+        }
+        #expect(backend.holding == 1)
+        backend.release()
+        // The queued two are then served one after another.
+        #expect(admitted().map(\.0) == [200, 200, 200])
         #expect(backend.maxConcurrent == 1)
-        let refused = results.filter { $0.0 == 503 }.map(\.1)
-        #expect(refused.allSatisfy { $0 < 0.35 }, "503s must not wait: \(refused)")
-        let json = try AdminTests.json(port + 1)
-        let b = (json["backends"] as? [[String: Any]])?.first
-        let conns = b?["connections"] as? [String: Any]
+        #expect(backend.requests == 3)
+        let conns = Self.backendConnections(admin: port + 1)
         #expect(conns?["queue_rejected"] as? Int == 2)
         #expect(conns?["max_conns"] as? Int == 1)
         #expect(conns?["queued"] as? Int == 0)
     }
 
     @Test func queueTimeoutIs503() throws {
-        let backend = try TestBackend(name: "slow")
+        let backend = try TestBackend(name: "busy")
         defer { backend.stop() }
-        let (tether, _, _) = try Self.start("backend slow \(backend.address) max_conns=1\n", extra: "queue_timeout 300ms\n")
-        let results = Self.concurrent(3, "\(tether.url)/slow/1500")
-        #expect(results.map(\.0).sorted() == [200, 503, 503], "\(results)")
-        let waited = results.filter { $0.0 == 503 }.map(\.1)
-        #expect(waited.allSatisfy { $0 >= 0.25 && $0 < 1.4 }, "\(waited)")
+        let (tether, port, _) = try Self.start("backend busy \(backend.address) max_conns=1\n", extra: "queue_timeout 300ms\n")
+        let first = Self.inBackground(1, "\(tether.url)/held")
+        #expect(backend.waitUntilHolding(1))
+        let waited = Self.inBackground(2, "\(tether.url)/held")()
+        #expect(waited.map(\.0) == [503, 503], "\(waited)")
+        // Not before their queue_timeout (a timer never fires early)...
+        #expect(waited.allSatisfy { $0.1 >= 0.3 }, "\(waited)")
+        // ...and while the backend was still busy: the timeout answered, not a free slot.
+        #expect(backend.holding == 1)
+        backend.release()
+        #expect(first().map(\.0) == [200])
         #expect(backend.maxConcurrent == 1)
         #expect(backend.requests == 1)
+        #expect(Self.backendConnections(admin: port + 1)?["queue_rejected"] as? Int == 2)
     }
 }
 
@@ -94,6 +117,11 @@ extension LimitsTests {
         #expect(try Curl.status(["--max-time", "5", "http://127.0.0.1:\(port)/"]) == 200)
     }
 
+    /// Also the regression test for a trap: libdispatch made the main
+    /// queue's eventfd when `dispatchMain()` retired the main thread, which
+    /// on a busy machine came after these clients had taken every
+    /// descriptor (SIGILL in about 1 run of 50 beside a CPU burner; see
+    /// `MainQueueHandle`).
     @Test func descriptorExhaustionDoesNotSpinTheLoop() throws {
         let backend = try TestBackend()
         defer { backend.stop() }
@@ -117,11 +145,15 @@ extension LimitsTests {
         defer { backend.stop() }
         let (tether, _, _) = try Self.start("backend b \(backend.address)\n", extra: "request_timeout 600ms\n")
         let start = Date()
-        #expect(try Curl.status(["\(tether.url)/slow/3000"]) == 504)
+        // The backend holds the answer until released: the 504 is the timeout's.
+        #expect(try Curl.status(["\(tether.url)/held"]) == 504)
         let took = Date().timeIntervalSince(start)
-        #expect(took >= 0.5 && took < 2, "\(took) s")
+        #expect(took >= 0.6, "answered after \(took) s, before the request_timeout")
+        #expect(backend.holding == 1)
+        backend.release()
         // Mid-response: the client sees the transfer cut (reset), not a short body that looks whole.
-        let slow = try Curl.run(["--limit-rate", "200k", "-o", "/dev/null", "\(tether.url)/bytes/20000000"])
+        // 2 MB/s: 40 MB would take 20 s; the cut comes at 0.6 s (curl reads what the kernel buffered first).
+        let slow = try Curl.run(["--limit-rate", "2m", "-o", "/dev/null", "\(tether.url)/bytes/40000000"])
         // Reset by Tether: curl's 56 (receive failure), never 0 (a short body that looks whole).
         #expect(slow.status == 56, "a cut-short download must fail: curl exit \(slow.status) \(slow.stderr)")
         #expect(try Curl.status(["\(tether.url)/x"]) == 200, "later requests are fine")
@@ -165,12 +197,7 @@ extension LimitsTests {
         #expect(conns["idle"] as? Int == 20, "\(conns)")
         // A half-sent head holds its buffer (the bytes live there) until it completes.
         clients[0].send("GET /half HTTP/1.1\r\nHo")
-        var idle = 20
-        for _ in 0..<100 where idle == 20 {
-            idle = try Self.connectionStats(port + 1)["idle"] as? Int ?? -1
-            if idle == 20 { usleep(10_000) }
-        }
-        #expect(idle == 19)
+        #expect(Await.until { (try? Self.connectionStats(port + 1)["idle"] as? Int) == 19 }, "the half-sent head's connection still counts as idle")
         clients[0].send("st: t\r\n\r\n")
         #expect(clients[0].readResponses(1).first?.contains("GET /half") == true)
     }
@@ -181,19 +208,17 @@ extension LimitsTests {
         let backend = try TestBackend()
         defer { backend.stop() }
         let (tether, port, _) = try Self.start("backend b \(backend.address)\n")
-        // A second per request, so that a slow CI starting 30 curls still overlaps them.
-        let results = Self.concurrent(30, "\(tether.url)/slow/1000")
-        #expect(results.allSatisfy { $0.0 == 200 }, "\(results)")
-        #expect(backend.maxConcurrent >= 12, "the burst was not concurrent: \(backend.maxConcurrent)")
+        // Thirty at the backend at once, held there until all have arrived.
+        let burst = Self.inBackground(30, "\(tether.url)/held")
+        #expect(backend.waitUntilHolding(30))
+        backend.release()
+        #expect(burst().allSatisfy { $0.0 == 200 })
+        #expect(backend.maxConcurrent == 30)
         // Their responses were out before the clients closed: the spares are there.
-        var spares = try Self.connectionStats(port + 1)["spare_exchanges"] as? Int ?? -1
+        let spares = try Self.connectionStats(port + 1)["spare_exchanges"] as? Int ?? -1
         #expect(spares > 8, "the burst's exchanges did not come back: \(spares)")
-        let deadline = Date().addingTimeInterval(5)
-        repeat {
-            spares = try Self.connectionStats(port + 1)["spare_exchanges"] as? Int ?? -1
-            if spares > 8 { usleep(50_000) }
-        } while spares > 8 && Date() < deadline
-        #expect(spares >= 0 && spares <= 8, "spares after the burst: \(spares)")
+        // Nobody takes them: after a second unused they are freed down to the floor of 8.
+        #expect(Await.until { (try? Self.connectionStats(port + 1)["spare_exchanges"] as? Int) == 8 })
     }
 }
 
@@ -208,9 +233,7 @@ extension LimitsTests {
         c.send("GET /once HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(c.readResponses(1).count == 1)
         // The pooled backend connection is closed after its idle timeout...
-        let deadline = Date().addingTimeInterval(5)
-        while backend.closedConnections == 0 && Date() < deadline { usleep(20_000) }
-        #expect(backend.closedConnections == 1, "pooled connection still open")
+        #expect(Await.until { backend.closedConnections == 1 }, "pooled connection still open")
         // ...and the idle client after its own (the read ends with the close).
         #expect(c.readToEnd().isEmpty)
         let idle = Date().timeIntervalSince(start)
@@ -225,14 +248,21 @@ extension LimitsTests {
         let backend = try TestBackend(name: "busy")
         defer { backend.stop() }
         let (tether, _, _) = try Self.start("backend busy \(backend.address) max_conns=1\n", extra: "queue_timeout 500ms\n")
-        let busy = Thread { _ = try? Curl.status(["\(tether.url)/slow/3000"]) }
-        busy.start()
-        while backend.requests == 0 { usleep(10_000) }  // the slot is taken
-        let file = try TempFile(pattern: 4 * 1024 * 1024)
+        let busy = Self.inBackground(1, "\(tether.url)/held")
+        #expect(backend.waitUntilHolding(1))  // the slot is taken
+        let size = 4 * 1024 * 1024
+        let file = try TempFile(pattern: size)
         let start = Date()
-        let r = try Curl.run(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:", "--limit-rate", "1m", "-T", file.path, "-X", "POST", "\(tether.url)/sink"])
+        // 1 MB/s: the body takes 4 s, far past the 500 ms queue_timeout.
+        let r = try Curl.run(["-o", "/dev/null", "-w", "%{http_code} %{size_upload}", "-H", "Expect:", "--limit-rate", "1m", "-T", file.path, "-X", "POST", "\(tether.url)/sink"])
         let took = Date().timeIntervalSince(start)
-        #expect(r.stdout == "503", "\(r.stdout) \(r.stderr)")
-        #expect(took < 2.5, "answered after \(took) s")
+        let fields = r.stdout.split(separator: " ")
+        #expect(fields.first == "503", "\(r.stdout) \(r.stderr)")
+        #expect(took >= 0.5, "answered after \(took) s, before the queue_timeout")
+        // The answer came while the body was still coming: the queue's timer, not the body's end.
+        #expect(fields.count == 2 && (Int(fields[1]) ?? size) < size, "uploaded \(r.stdout) of \(size) bytes before the answer")
+        #expect(backend.holding == 1)
+        backend.release()
+        #expect(busy().map(\.0) == [200])
     }
 }

@@ -119,13 +119,10 @@ import Testing
         try dead.start()
         // Wait until the old backend takes new sessions again (its passive
         // mark expires after the health_check interval)...
-        var back = false
-        let deadline = Date().addingTimeInterval(10)
-        while !back && Date() < deadline {
+        let back = try Await.until {
             let probe = try RawClient(port: s.port)
             probe.send("GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            back = header(probe.readToEnd(), "X-Backend") == home
-            if !back { usleep(50_000) }
+            return header(probe.readToEnd(), "X-Backend") == home
         }
         #expect(back, "\(home) never took traffic again")
         // ...and check that this session still stays on its new home.

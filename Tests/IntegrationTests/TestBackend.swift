@@ -35,11 +35,39 @@ final class TestBackend: @unchecked Sendable {
     private var _active = 0
     private var _maxActive = 0
 
-    /// Most `/slow/` requests it was ever working on at the same time.
+    /// Most `/slow/` and `/held` requests it was ever working on at the same time.
     var maxConcurrent: Int { lock.withLock { _maxActive } }
 
     var connections: Int { lock.withLock { _connections } }
     var requests: Int { lock.withLock { _requests } }
+
+    /// `/held` requests wait on this gate until `release()`: a backend that is
+    /// busy for exactly as long as the test says, instead of a guessed time.
+    private let gate = NSCondition()
+    private var gateOpen = false
+    private var _holding = 0
+
+    /// `/held` requests waiting at the gate now.
+    var holding: Int { gate.withLock { _holding } }
+
+    /// Lets every held request (and every later one) answer.
+    func release() {
+        gate.withLock {
+            gateOpen = true
+            gate.broadcast()
+        }
+    }
+
+    /// Waits until `count` `/held` requests are at the gate.
+    func waitUntilHolding(_ count: Int, timeout: TimeInterval = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        return gate.withLock {
+            while _holding < count {
+                if !gate.wait(until: deadline) { return _holding >= count }
+            }
+            return true
+        }
+    }
     var lastHead: String { lock.withLock { _lastHead } }
 
     init(name: String = "backend", mode: ConnectionMode = .normal) throws {
@@ -65,6 +93,7 @@ final class TestBackend: @unchecked Sendable {
 
     func stop() {
         lock.withLock { stopped = true }
+        release()
         shutdown(listenFD, Int32(SHUT_RDWR))
         close(listenFD)
     }
@@ -103,6 +132,18 @@ final class TestBackend: @unchecked Sendable {
         }
     }
 
+    /// Counts `body` as work in progress. Concurrency is counted from the
+    /// request's arrival to just before its answer leaves: once sent, the
+    /// proxy may start the next at once.
+    private func working(_ body: () -> Void) {
+        lock.withLock {
+            _active += 1
+            _maxActive = max(_maxActive, _active)
+        }
+        body()
+        lock.withLock { _active -= 1 }
+    }
+
     /// Answers one request; false when the connection must close.
     private func respond(to r: BlockingConnection.Request, on conn: inout BlockingConnection) -> Bool {
         let path = r.target
@@ -127,15 +168,19 @@ final class TestBackend: @unchecked Sendable {
         }
         if path.hasPrefix("/slow/") {
             let ms = UInt32(path.dropFirst("/slow/".count)) ?? 1000
-            // Concurrency is counted from the request's arrival to just before
-            // its answer leaves: once sent, the proxy may start the next at once.
-            lock.withLock {
-                _active += 1
-                _maxActive = max(_maxActive, _active)
-            }
-            usleep(ms * 1000)
-            lock.withLock { _active -= 1 }
+            working { usleep(ms * 1000) }
             return conn.send(status: 200, body: Array("slow \(name)\n".utf8))
+        }
+        if path.hasPrefix("/held") {
+            working {
+                gate.withLock {
+                    _holding += 1
+                    gate.broadcast()
+                    while !gateOpen { gate.wait() }
+                    _holding -= 1
+                }
+            }
+            return conn.send(status: 200, body: Array("held \(name)\n".utf8))
         }
         if path.hasPrefix("/headers") {
             return conn.send(status: 200, body: Array(r.head.utf8))

@@ -104,19 +104,17 @@ final class TetherProcess: @unchecked Sendable {
     }
 
     /// Current resident memory (VmRSS) in bytes.
-    var rss: Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-        else { return -1 }
-        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1) * 1024
-    }
+    var rss: Int { memoryField("VmRSS:") }
 
-    /// Peak resident memory (VmHWM) in bytes.
-    var peakRSS: Int {
+    /// Peak resident memory (VmHWM) in bytes: what it ever took, not just now.
+    var peakRSS: Int { memoryField("VmHWM:") }
+
+    /// A `/proc/PID/status` field given in kB, in bytes; -1 when unreadable.
+    private func memoryField(_ name: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
+            let kb = Int(line.split(separator: " ").dropFirst().first ?? "")
         else { return -1 }
-        let kb = Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
         return kb * 1024
     }
 
@@ -126,9 +124,7 @@ final class TetherProcess: @unchecked Sendable {
 
     /// Waits for exit; returns the status or nil on timeout.
     func waitForExit(timeout: TimeInterval) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        Await.until(timeout: timeout) { !process.isRunning } ? process.terminationStatus : nil
     }
 
     deinit {
