@@ -33,6 +33,5 @@ int csys_socket_nonblocking(int domain, int type) {
     return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
-int csys_errno(void) { return errno; }
 
 int csys_malloc_trim(void) { return malloc_trim(0); }

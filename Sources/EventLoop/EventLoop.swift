@@ -77,7 +77,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         generations[i] &+= 1
         handlers[i] = handler
-        let mask = exclusive ? events | UInt32(1 << 28) : events  // EPOLLEXCLUSIVE
+        let mask = exclusive ? events | csys_EPOLLEXCLUSIVE : events
         return csys_epoll_ctl(epfd, EPOLL_CTL_ADD, fd, mask, token(fd)) == 0
     }
 
@@ -159,15 +159,6 @@ public final class EventLoop: @unchecked Sendable {
         }
         expired.removeAll(keepingCapacity: true)
         for body in tickHandlers { body() }
-    }
-
-    /// Stops the loop's sources. Registered descriptors are the owners' to close.
-    public func shutdown() {
-        source?.cancel()
-        tick?.cancel()
-        source = nil
-        tick = nil
-        close(epfd)
     }
 }
 

@@ -23,6 +23,11 @@ public struct SendQueue {
     public func appendLimit(highWater: Int) -> Int { head + highWater }
     public var isEmpty: Bool { head == bytes.count }
 
+    /// Queues a literal (status lines, Tether's own answers).
+    public mutating func append(static s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
     public enum WriteResult {
         case done
         case partial

@@ -50,6 +50,43 @@ public enum Socket {
         }
     }
 
+    public enum AcceptResult {
+        /// A connection: non-blocking, close-on-exec, `TCP_NODELAY` set.
+        case accepted(Int32)
+        /// Nothing waiting, or a client that gave up before it was taken.
+        case none
+        /// Out of descriptors or kernel memory (`EMFILE`, `ENFILE`,
+        /// `ENOBUFS`, `ENOMEM`): the listener stays readable, so the caller
+        /// must stop watching it for a while instead of spinning.
+        case exhausted(Int32)
+    }
+
+    /// Takes one connection off a listening socket; the client's address
+    /// goes to `peer` when given. The only `accept4` in Tether.
+    public static func accept(_ listener: Int32, peer: UnsafeMutablePointer<sockaddr_storage>? = nil) -> AcceptResult {
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = peer.map { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { csys_accept4(listener, $0, &len) }
+        } ?? csys_accept4(listener, nil, nil)
+        guard fd >= 0 else {
+            let e = errno
+            return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM ? .exhausted(e) : .none
+        }
+        setNoDelay(fd)
+        return .accepted(fd)
+    }
+
+    /// `EMFILE`, `ENFILE`…: the name of an `exhausted` errno, for the log.
+    public static func errnoName(_ e: Int32) -> String {
+        switch e {
+        case EMFILE: return "EMFILE"
+        case ENFILE: return "ENFILE"
+        case ENOBUFS: return "ENOBUFS"
+        case ENOMEM: return "ENOMEM"
+        default: return "errno \(e)"
+        }
+    }
+
     public enum ConnectResult {
         case connected(Int32)
         case inProgress(Int32)

@@ -166,6 +166,4 @@ struct FieldBlock {
         if otherCodings { return .unsupportedTransferCoding }
         return nil
     }
-
-    var isChunked: Bool { hasTransferEncoding && chunkedCount == 1 && lastWasChunked && !otherCodings }
 }

@@ -1,4 +1,3 @@
-import CSystem
 import Dispatch
 import EventLoop
 import Glibc
@@ -51,27 +50,21 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 return
             }
             var storage = sockaddr_storage()
-            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let cfd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { csys_accept4(fd, $0, &len) }
-            }
-            if cfd < 0 {
+            let accepted = Socket.accept(fd, peer: &storage)
+            guard case .accepted(let cfd) = accepted else {
                 sharedLimit.release()
                 listenerLimit.release()
-                let e = errno
-                if e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM {
+                if case .exhausted(let e) = accepted {
                     // Out of descriptors: stop watching for a moment instead of
                     // spinning on a listener that stays readable.
                     if lastExhaustionLog == 0 || ctx.loop.now - lastExhaustionLog > 10_000_000_000 {
                         lastExhaustionLog = ctx.loop.now
-                        let name = e == EMFILE ? "EMFILE" : e == ENFILE ? "ENFILE" : e == ENOBUFS ? "ENOBUFS" : "ENOMEM"
-                        log("accept on \(address): \(name) (\(String(cString: strerror(e)))): pausing accepts for 100 ms at a time; raise the descriptor limit (ulimit -n) above max_connections plus backend connections")
+                        log("accept on \(address): \(Socket.errnoName(e)) (\(String(cString: strerror(e)))): pausing accepts for 100 ms at a time; raise the descriptor limit (ulimit -n) above max_connections plus backend connections")
                     }
                     pause()
                 }
                 return
             }
-            Socket.setNoDelay(cfd)
             let runtime = ctx.runtime
             var tls: TLSConnection? = nil
             if let context = runtime.tlsContexts[address] {

@@ -154,9 +154,3 @@ extension ProxySession {
         closeAfterFlush()
     }
 }
-
-extension SendQueue {
-    mutating func append(static s: StaticString) {
-        bytes.append(static: s)
-    }
-}

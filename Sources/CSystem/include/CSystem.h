@@ -16,6 +16,7 @@ static const uint32_t csys_EPOLLOUT = EPOLLOUT;
 static const uint32_t csys_EPOLLERR = EPOLLERR;
 static const uint32_t csys_EPOLLHUP = EPOLLHUP;
 static const uint32_t csys_EPOLLRDHUP = EPOLLRDHUP;
+static const uint32_t csys_EPOLLEXCLUSIVE = EPOLLEXCLUSIVE;
 
 int csys_epoll_create(void);
 int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
@@ -23,7 +24,6 @@ int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
 int csys_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int maxevents, int timeout);
 int csys_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 int csys_socket_nonblocking(int domain, int type);
-int csys_errno(void);
 /* glibc's malloc_trim(0): free heap pages back to the kernel (<malloc.h> is not in Glibc's module). */
 int csys_malloc_trim(void);
 
