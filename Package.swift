@@ -39,12 +39,18 @@ let package = Package(
         // TLS termination over the system OpenSSL: contexts, certificates, and
         // the non-blocking per-connection state machine.
         .target(name: "TLS", dependencies: ["COpenSSL", "Config", "EventLoop"], swiftSettings: hotPath),
-        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "RESP", "TLS"], swiftSettings: hotPath),
-        .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1"]),
+        // The stats table: counters, the snapshot, and every output made from them. Pure.
+        .target(name: "Stats", swiftSettings: hotPath),
+        // Active checks of backends and of the session store: the same non-blocking sockets as the data path.
+        .target(name: "Health", dependencies: ["Config", "EventLoop", "HTTP1", "RESP", "Stats"]),
+        // Which backend a request goes to, and who may take what: pure.
+        .target(name: "Routing", dependencies: ["Balancer", "Config", "HTTP1"], swiftSettings: hotPath),
+        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "Health", "Routing", "TLS", "Stats"], swiftSettings: hotPath),
+        .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1", "Stats"]),
         .executableTarget(
             name: "tether",
             dependencies: [
-                "Proxy", "Config", "Admin", "EventLoop", "TLS",
+                "Proxy", "Config", "Admin", "EventLoop", "TLS", "Stats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +64,9 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "BalancerTests", dependencies: ["Balancer"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "StatsTests", dependencies: ["Stats"]),
+        .testTarget(name: "HealthCheckTests", dependencies: ["Health"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "Config", "HTTP1"]),
         // Servers/: the Python servers and the lifeline wrapper the tests run.
         .testTarget(name: "IntegrationTests", dependencies: ["HTTP1", "COpenSSL", "CSystem"], exclude: ["Servers"]),
     ]

@@ -3,6 +3,7 @@ import EventLoop
 import Glibc
 import HTTP1
 import Proxy
+import Stats
 
 /// One admin HTTP connection (keep-alive; one request at a time).
 final class AdminConnection: EventHandler, TimerTarget, @unchecked Sendable {

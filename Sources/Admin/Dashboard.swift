@@ -1,7 +1,28 @@
+import Stats
+
 /// `GET /`: one self-contained page (no external assets) that refreshes
 /// itself from `/stats` every 2 s. With a token, open it as `/#token=TOKEN`.
+/// Its numeric columns are the stats table's (`StatsField.column`), the same
+/// as `tether stats`.
 enum Dashboard {
-    static let html = #"""
+    static let html = template.replacingFirst("/*COLUMNS*/", with: columnsJSON)
+
+    /// `[{"path": "sessions.new", "title": "new"}, …]` for the page's script.
+    static var columnsJSON: String {
+        var w = JSONWriter()
+        w.beginArray()
+        for f in StatsFields.backend {
+            guard let title = f.column, let path = f.dottedPath else { continue }
+            w.beginObject()
+            w.value("path", path)
+            w.value("title", title)
+            w.endObject()
+        }
+        w.endArray()
+        return w.text
+    }
+
+    static let template = #"""
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tether</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -22,8 +43,7 @@ button:hover{border-color:var(--accent)}.cards{display:flex;gap:12px;margin-top:
 </style></head><body>
 <header><h1>Tether</h1><span class="kv" id="summary">loading…</span></header>
 <main>
-<table><thead><tr><th>backend</th><th>state</th><th>sessions pinned</th><th>new</th><th>sticky hits</th><th>req/s (1s · 10s)</th><th>last 60 s</th>
-<th>2xx</th><th>4xx</th><th>5xx</th><th>p50 · p99 ms</th><th>failovers</th><th>re-created</th><th>retries</th><th>active · idle</th><th>checks</th><th></th></tr></thead>
+<table><thead><tr id="heads"></tr></thead>
 <tbody id="rows"></tbody></table>
 <div class="cards"><div class="card"><h3>Rejected by Tether</h3><div id="rejected"></div></div>
 <div class="card"><h3>Listeners</h3><div id="listeners"></div></div>
@@ -32,10 +52,17 @@ button:hover{border-color:var(--accent)}.cards{display:flex;gap:12px;margin-top:
 </main>
 <script>
 const token=(location.hash.match(/token=([^&]+)/)||[])[1];const hdr=token?{Authorization:'Bearer '+decodeURIComponent(token)}:{};
-const hist={};const esc=s=>String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+const COLUMNS=/*COLUMNS*/;const hist={};const esc=s=>String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 function spark(v){const w=110,h=22,m=Math.max(1,...v);const p=v.map((x,i)=>`${(i*(w/(Math.max(1,v.length-1)))).toFixed(1)},${(h-1-(x/m)*(h-2)).toFixed(1)}`).join(' ');
 return `<svg width="${w}" height="${h}"><polyline fill="none" stroke="#58a6ff" stroke-width="1.5" points="${p}"/></svg>`}
 function dur(s){s=Math.max(0,Math.floor(s));return s<60?s+'s':s<3600?Math.floor(s/60)+'m':Math.floor(s/3600)+'h'+Math.floor(s%3600/60)+'m'}
+const get=(o,p)=>p.split('.').reduce((v,k)=>v==null?v:v[k],o);
+document.getElementById('heads').innerHTML='<th>backend</th>'+COLUMNS.map(c=>`<th>${esc(c.title)}</th>`).join('')+'<th>last 60 s</th><th>active · idle</th><th>checks</th><th></th>';
+function cell(c,b,s,now,maxPinned){const v=get(b,c.path);
+if(c.path=='state')return `<span class="badge ${esc(v)}">${esc(v)}</span> <span class=dim>${dur(now-b.since)}</span>`;
+if(c.path=='sessions.pinned_estimate'){const p=s.routing.mode=='sticky'?v:b.requests;return `<div class=bar><span style="width:${(100*p/maxPinned).toFixed(1)}%"></span><em>${p}</em></div>`}
+if(v==null)return '–';if((c.path=='responses.5xx'||c.path=='failovers')&&v)return `<span class=err>${v}</span>`;
+return typeof v=='number'&&!Number.isInteger(v)?v.toFixed(1):esc(v)}
 async function act(name,a){await fetch(`/backends/${encodeURIComponent(name)}/${a}`,{method:'POST',headers:hdr});load()}
 async function load(){try{const r=await fetch('/stats',{headers:hdr});if(!r.ok){document.getElementById('status').innerHTML=`<span class=err>/stats: ${r.status}</span>`;return}
 const s=await r.json();const now=Date.now()/1000;
@@ -43,13 +70,9 @@ document.getElementById('summary').innerHTML=`v${esc(s.version)} · up <b>${dur(
 (s.session_store.url?` · store <span class="badge ${s.session_store.state=='up'?'up':'down'}">${esc(s.session_store.state)}</span>`:'');
 const maxPinned=Math.max(1,...s.backends.map(b=>s.routing.mode=='sticky'?b.sessions.pinned_estimate:b.requests));
 document.getElementById('rows').innerHTML=s.backends.map(b=>{(hist[b.name]=hist[b.name]||[]).push(b.rate['1s']);if(hist[b.name].length>30)hist[b.name].shift();
-const pinned=s.routing.mode=='sticky'?b.sessions.pinned_estimate:b.requests;const checks=b.check.history.map(c=>`<i class="${c.ok?'ok':'ko'}" title="${esc(c.detail)} ${c.latency_ms}ms"></i>`).join('');
+const checks=b.check.history.map(c=>`<i class="${c.ok?'ok':'ko'}" title="${esc(c.detail)} ${c.latency_ms}ms"></i>`).join('');
 return `<tr><td><b>${esc(b.name)}</b> <span class=dim>${esc(b.address)}${b.backup?' · backup':''}${b.route?' · '+esc(b.route):''}</span></td>
-<td><span class="badge ${esc(b.state)}">${esc(b.state)}</span> <span class=dim>${dur(now-b.since)}</span></td>
-<td><div class=bar><span style="width:${(100*pinned/maxPinned).toFixed(1)}%"></span><em>${pinned}</em></div></td>
-<td>${b.sessions.new}</td><td>${b.sessions.sticky_hits+b.sessions.route_hits}</td><td>${b.rate['1s'].toFixed(0)} · ${b.rate['10s'].toFixed(1)}</td><td>${spark(hist[b.name])}</td>
-<td>${b.responses['2xx']}</td><td>${b.responses['4xx']}</td><td class="${b.responses['5xx']?'err':''}">${b.responses['5xx']}</td>
-<td>${b.latency_ms.p50??'–'} · ${b.latency_ms.p99??'–'}</td><td class="${b.failovers?'err':''}">${b.failovers}</td><td>${b.sessions.recreated}</td><td>${b.retries}</td>
+${COLUMNS.map(c=>`<td>${cell(c,b,s,now,maxPinned)}</td>`).join('')}<td>${spark(hist[b.name])}</td>
 <td>${b.connections.active} · ${b.connections.idle}${b.connections.max_conns?`<br><span class=dim>max ${b.connections.max_conns}, queued ${b.connections.queued}, 503 ${b.connections.queue_rejected}</span>`:''}</td><td class=dots>${checks||'<span class=dim>off</span>'}</td>
 <td><button onclick="act('${esc(b.name)}','drain')">drain</button> <button onclick="act('${esc(b.name)}','maintenance')">maint</button> <button onclick="act('${esc(b.name)}','enable')">enable</button></td></tr>`}).join('');
 document.getElementById('rejected').innerHTML=Object.entries(s.rejected).map(([k,v])=>`${esc(k)}: <b>${v}</b>`).join('<br>');
@@ -59,4 +82,14 @@ document.getElementById('status').textContent='updated '+new Date().toLocaleTime
 load();setInterval(load,2000);
 </script></body></html>
 """#
+}
+
+extension String {
+    /// The text with the first `marker` replaced (the page is built once, at start).
+    func replacingFirst(_ marker: String, with replacement: String) -> String {
+        guard let r = firstRange(of: marker) else { return self }
+        var s = self
+        s.replaceSubrange(r, with: replacement)
+        return s
+    }
 }

@@ -1,6 +1,9 @@
 import Balancer
 import Config
 import EventLoop
+import Health
+import Routing
+import Stats
 
 /// Everything one event loop owns: its backend pools, its router, its view of
 /// backend health, its sessions and its pending log lines. Touched only on
@@ -23,10 +26,9 @@ final class LoopContext: @unchecked Sendable {
     /// Data-path failures in a row, per backend, on this loop.
     var passiveFailures: [Int]
     /// Derived from the above by `refreshEligibility`.
-    var existingOK: [Bool]
-    var newOK: [Bool]
-    /// Share of new sessions a backend in slow start may take (1 = all).
-    var ramp: [Double]
+    var eligibility: Eligibility
+    /// Each backend's `backup` flag, for `eligibility`.
+    private var backupFlags: [Bool]
     var stats: [BackendLoopStats]
     var loopStats = LoopStats()
     /// Last known state of the session store (nil: none configured or not checked yet).
@@ -63,16 +65,15 @@ final class LoopContext: @unchecked Sendable {
         queues = runtime.backends.map { _ in BackendQueue() }
         self.runtime = runtime
         self.pools = runtime.backends.map { _ in BackendPool() }
-        self.router = Router(runtime: runtime, loopIndex: loop.index)
+        self.router = Router(config: runtime.config, loopIndex: loop.index)
         let n = runtime.backends.count
         inFlight = Array(repeating: 0, count: n)
         healthUp = Array(repeating: true, count: n)
         upSince = Array(repeating: 0, count: n)
         adminStates = runtime.config.backends.map(\.adminState)
         passiveFailures = Array(repeating: 0, count: n)
-        existingOK = Array(repeating: true, count: n)
-        newOK = Array(repeating: true, count: n)
-        ramp = Array(repeating: 1, count: n)
+        eligibility = Eligibility(count: n)
+        backupFlags = runtime.config.backends.map(\.backup)
         stats = Array(repeating: BackendLoopStats(), count: n)
         refreshEligibility()
         loop.onEveryTick { [unowned self] in
@@ -113,32 +114,16 @@ final class LoopContext: @unchecked Sendable {
     }
 
     var routerView: Router.View {
-        Router.View(existingOK: existingOK, newOK: newOK, load: inFlight, totalLoad: totalInFlight, ramp: ramp)
+        eligibility.view(load: inFlight, totalLoad: totalInFlight)
     }
 
     // MARK: Health
 
-    /// Recomputes who may take what. Backups take traffic only while no
-    /// primary is up; draining backends keep their sessions but take no new
-    /// ones; maintenance takes nothing.
+    /// Recomputes who may take what (see `Eligibility`).
     func refreshEligibility() {
-        let backends = runtime.config.backends
-        var primaryUp = false
-        for i in backends.indices where !backends[i].backup && healthUp[i] && adminStates[i] != .maintenance {
-            primaryUp = true
-        }
-        let slow = runtime.slowStart
-        for i in backends.indices {
-            let usable = healthUp[i] && adminStates[i] != .maintenance && (!backends[i].backup || !primaryUp)
-            existingOK[i] = usable
-            newOK[i] = usable && adminStates[i] == .active
-            if slow > 0 && upSince[i] > 0 {
-                let elapsed = loop.now > upSince[i] ? loop.now - upSince[i] : 0
-                ramp[i] = min(1, Double(elapsed) / Double(slow))
-            } else {
-                ramp[i] = 1
-            }
-        }
+        eligibility.refresh(
+            backup: backupFlags, healthUp: healthUp, adminStates: adminStates, upSince: upSince,
+            slowStart: runtime.slowStart, now: loop.now)
     }
 
     /// A monitor's verdict (delivered on this loop).
@@ -224,7 +209,7 @@ final class LoopContext: @unchecked Sendable {
         (slotLimit, queueLimit) = Self.shares(new, loopCount)
         queues = new.backends.map { _ in BackendQueue() }
         runtime = new
-        router = Router(runtime: new, loopIndex: loop.index)
+        router = Router(config: new.config, loopIndex: loop.index)
         if let up = storeUp { router.storeStateChanged(up: up) }
         inFlight = Array(repeating: 0, count: n)
         totalInFlight = 0
@@ -232,9 +217,8 @@ final class LoopContext: @unchecked Sendable {
         upSince = since
         adminStates = new.config.backends.map(\.adminState)
         passiveFailures = Array(repeating: 0, count: n)
-        existingOK = Array(repeating: true, count: n)
-        newOK = Array(repeating: true, count: n)
-        ramp = Array(repeating: 1, count: n)
+        eligibility = Eligibility(count: n)
+        backupFlags = new.config.backends.map(\.backup)
         stats = keptStats
         refreshEligibility()
         for s in waiting { s.leaveQueue() }

@@ -1,5 +1,6 @@
 import Config
 import EventLoop
+import Health
 import HTTP1
 import TLS
 

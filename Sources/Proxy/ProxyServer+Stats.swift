@@ -2,6 +2,7 @@ import Config
 import Dispatch
 import EventLoop
 import Glibc
+import Stats
 
 /// Reading the loops' counters (by asking each loop for a copy: no locks on
 /// the data path) and acting on backends for the admin endpoint.
@@ -36,28 +37,12 @@ extension ProxyServer {
         let current = parts.filter { $0.generation == rt.generation }
         var backends: [StatsSnapshot.Backend] = []
         for (i, b) in config.backends.enumerated() {
-            var requests = 0, bytesIn = 0, bytesOut = 0, retries = 0, newSessions = 0, sticky = 0, routeHits = 0
-            var failovers = 0, recreated = 0, active = 0, idle = 0, queued = 0, queueRejected = 0
-            var responses = [Int](repeating: 0, count: 5)
-            var latency = LatencyHistogram()
-            var registers = [UInt8](repeating: 0, count: 1 << SessionSketch.bits)
+            var traffic = BackendLoopStats()
+            var active = 0, idle = 0, queued = 0
             var healthUp = true
             var adminState = b.adminState
             for p in current where i < p.stats.count {
-                let s = p.stats[i]
-                requests += s.requests
-                bytesIn += s.bytesIn
-                bytesOut += s.bytesOut
-                retries += s.retries
-                newSessions += s.newSessions
-                sticky += s.stickyHits
-                routeHits += s.routeHits
-                failovers += s.failoversAway
-                recreated += s.recreated
-                queueRejected += s.queueRejected
-                for k in 0..<5 { responses[k] += s.responses[k] }
-                latency.add(s.latency)
-                for r in registers.indices { registers[r] = max(registers[r], s.pinned[r]) }
+                traffic.add(p.stats[i])
                 active += p.inFlight[i]
                 queued += p.queued[i]
                 idle += p.idle[i]
@@ -72,22 +57,16 @@ extension ProxyServer {
             case .draining: state = up ? "draining" : "down"
             case .active: state = up ? "up" : "down"
             }
-            let rates = rateHistory.rates(name: b.name, total: requests)
+            let rates = rateHistory.rates(name: b.name, total: traffic.counters[.requests])
             backends.append(StatsSnapshot.Backend(
                 name: b.name, address: b.address, weight: b.weight, route: b.route, backup: b.backup,
                 state: state, healthUp: up, adminState: adminState.rawValue, since: monitor.sinceWall,
                 lastCheck: monitor.lastCheck, checkHistory: monitor.history, checksEnabled: rt.checkSettings[i].enabled,
-                activeConnections: active, idleConnections: idle, maxConns: b.maxConnections, queued: queued,
-                queueRejected: queueRejected, requests: requests, responses: responses,
-                bytesIn: bytesIn, bytesOut: bytesOut, retries: retries, failoversAway: failovers,
-                newSessions: newSessions, stickyHits: sticky, routeHits: routeHits, sessionsRecreated: recreated,
-                sessionsPinned: config.routing.mode == .sticky ? SessionSketch.estimate(registers) : 0,
-                rate1s: rates.0, rate10s: rates.1, rate60s: rates.2,
-                latencyBoundsMillis: LatencyHistogram.boundsMillis, latencyCounts: latency.counts,
-                latencySumSeconds: Double(latency.sumNanos) / 1e9,
-                p50: latency.quantile(0.5), p90: latency.quantile(0.9), p99: latency.quantile(0.99)))
+                activeConnections: active, idleConnections: idle, maxConns: b.maxConnections, queued: queued, traffic: traffic,
+                sessionsPinned: config.routing.mode == .sticky ? traffic.pinned.estimate : 0,
+                rate1s: rates.0, rate10s: rates.1, rate60s: rates.2))
         }
-        var listenerStats: [String: ListenerCounters] = [:]
+        var listenerStats: [String: Counters<ListenerCounter>] = [:]
         var rejected: [Int: Int] = [:]
         var requests = 0, total = 0, currentConnections = 0, idleConnections = 0, spareExchanges = 0
         for p in parts {
@@ -97,28 +76,19 @@ extension ProxyServer {
             total += p.loopStats.connectionsTotal
             currentConnections += p.connections
             for (k, v) in p.loopStats.rejected { rejected[k, default: 0] += v }
-            for (k, v) in p.loopStats.perListener {
-                listenerStats[k, default: ListenerCounters()].current += v.current
-                listenerStats[k, default: ListenerCounters()].total += v.total
-                listenerStats[k, default: ListenerCounters()].tlsHandshakes += v.tlsHandshakes
-                listenerStats[k, default: ListenerCounters()].tlsResumed += v.tlsResumed
-                listenerStats[k, default: ListenerCounters()].tlsFailed += v.tlsFailed
-            }
+            for (k, v) in p.loopStats.perListener { listenerStats[k, default: Counters()].add(v) }
         }
         let listeners = config.listeners.map { l in
-            let c = listenerStats[l.address] ?? ListenerCounters()
-            return StatsSnapshot.Listener(
-                address: l.address, tls: l.tls != nil, current: c.current, total: c.total,
-                tlsHandshakes: c.tlsHandshakes, tlsResumed: c.tlsResumed, tlsFailed: c.tlsFailed)
+            StatsSnapshot.Listener(address: l.address, tls: l.tls != nil, counters: listenerStats[l.address] ?? Counters())
         }
         let reloads = reloadStats
         return StatsSnapshot(
-            version: Self.version, uptimeSeconds: Clock.wallSeconds() - startedAt,
+            version: Self.version, uptimeSeconds: Clock.wallSeconds() - startedAt, loops: contexts.count,
+            routingMode: config.routing.mode.rawValue, balance: config.routing.strategy.rawValue,
             connectionsCurrent: currentConnections, connectionsTotal: total,
             connectionsIdle: idleConnections, spareExchanges: spareExchanges, listeners: listeners,
             requests: requests, rejected: rejected, reloads: reloads.succeeded, reloadFailures: reloads.failed,
-            lastReloadError: reloads.lastError, store: storeStatus, routingMode: config.routing.mode.rawValue,
-            balance: config.routing.strategy.rawValue, loops: contexts.count, backends: backends)
+            lastReloadError: reloads.lastError, store: storeStatus, backends: backends)
     }
 
     /// Samples request totals once a second for the 1 s / 10 s / 60 s rates.
@@ -132,7 +102,7 @@ extension ProxyServer {
                 let rt = self.runtime
                 var totals: [String: Int] = [:]
                 for (i, b) in rt.config.backends.enumerated() {
-                    totals[b.name] = parts.filter { $0.generation == rt.generation && i < $0.stats.count }.reduce(0) { $0 + $1.stats[i].requests }
+                    totals[b.name] = parts.filter { $0.generation == rt.generation && i < $0.stats.count }.reduce(0) { $0 + $1.stats[i].counters[.requests] }
                 }
                 self.rateHistory.record(totals)
             }

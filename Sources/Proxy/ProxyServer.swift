@@ -1,7 +1,9 @@
 import Config
 import Dispatch
 import EventLoop
+import Health
 import Glibc
+import Stats
 import Synchronization
 
 /// Tether's data plane: listeners, loops, and per-loop contexts built from one
@@ -48,14 +50,6 @@ public final class ProxyServer: @unchecked Sendable {
     public var reloadStats: ReloadStats { reloadState.withLock { $0 } }
 
     /// The shared session store as last checked.
-    public struct StoreStatus: Sendable {
-        public var url: String? = nil
-        /// nil until the first check finished.
-        public var up: Bool? = nil
-        public var lastError: String? = nil
-        public var changes = 0
-    }
-
     public var storeStatus: StoreStatus { storeState.withLock { $0 } }
 
     public enum StartError: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import EventLoop
+import Stats
 
 /// `max_conns`: a request for a backend that has no free slot on this loop
 /// waits in the backend's queue (bounded by `max_queue`, for at most
@@ -9,7 +10,7 @@ extension ProxySession {
         let i = backendIndex
         guard ctx.queues[i].count < ctx.queueLimit[i] else {
             #if !TETHER_NO_STATS
-            ctx.stats[i].queueRejected += 1
+            ctx.stats[i].counters[.queueRejected] += 1
             #endif
             respondWithError(status: 503)
             return
@@ -44,7 +45,7 @@ extension ProxySession {
         let i = queuedOn
         abandonQueue()
         #if !TETHER_NO_STATS
-        if i >= 0 && i < ctx.stats.count { ctx.stats[i].queueRejected += 1 }
+        if i >= 0 && i < ctx.stats.count { ctx.stats[i].counters[.queueRejected] += 1 }
         #endif
         respondWithError(status: 503)
     }

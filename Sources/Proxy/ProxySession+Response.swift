@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import Stats
 
 /// Relay the backend's response: interim responses, the head, the body.
 extension ProxySession {
@@ -140,10 +141,10 @@ extension ProxySession {
             return
         }
         let i = backendIndex
-        ctx.stats[i].requests += 1
-        if status >= 100 && status < 600 { ctx.stats[i].responses[status / 100 - 1] += 1 }
-        ctx.stats[i].bytesOut += bytesToClient
-        ctx.stats[i].bytesIn += bytesToBackend
+        ctx.stats[i].counters[.requests] += 1
+        if let c = BackendCounter.responses(status: status) { ctx.stats[i].counters[c] += 1 }
+        ctx.stats[i].counters[.bytesOut] += bytesToClient
+        ctx.stats[i].counters[.bytesIn] += bytesToBackend
         if responseHeadDone { ctx.stats[i].latency.record(nanos: backendNanos) }
         #endif
     }

@@ -1,5 +1,7 @@
 import EventLoop
+import Routing
 import HTTP1
+import Stats
 
 /// Which backend, failover when it refuses, and the affinity cookie.
 extension ProxySession {
@@ -17,14 +19,14 @@ extension ProxySession {
         #if !TETHER_NO_STATS
         if let h = d.keyHash { ctx.stats[d.backend].pinned.add(h, now: ctx.loop.now) }
         switch d.reason {
-        case .newSession: ctx.stats[d.backend].newSessions += 1
-        case .route: ctx.stats[d.backend].routeHits += 1
+        case .newSession: ctx.stats[d.backend].counters[.newSessions] += 1
+        case .route: ctx.stats[d.backend].counters[.routeHits] += 1
         case .affinityCookie, .appCookie:
             if d.failedOver, let h = d.keyHash, let top = ctx.router.ring.top(h) {
-                ctx.stats[top].failoversAway += 1
-                ctx.stats[d.backend].recreated += 1
+                ctx.stats[top].counters[.failoversAway] += 1
+                ctx.stats[d.backend].counters[.recreated] += 1
             } else {
-                ctx.stats[d.backend].stickyHits += 1
+                ctx.stats[d.backend].counters[.stickyHits] += 1
             }
         case .balanced: break
         }
@@ -42,12 +44,12 @@ extension ProxySession {
         guard runtime === ctx.runtime, tried.count <= runtime.config.retries else { return false }
         let view = ctx.routerView
         guard let next = ctx.router.failover(keyHash: keyHash, tried: tried, view) else { return false }
-        ctx.stats[backendIndex].failoversAway += 1
-        ctx.stats[backendIndex].retries += 1
+        ctx.stats[backendIndex].counters[.failoversAway] += 1
+        ctx.stats[backendIndex].counters[.retries] += 1
         tried.append(next)
         backendIndex = next
         if ctx.router.mode == .sticky {
-            if keyHash != nil { ctx.stats[next].recreated += 1 }
+            if keyHash != nil { ctx.stats[next].counters[.recreated] += 1 }
             issueCookie = true
         }
         attachBackend(fresh: true, carry: bytes)

@@ -1,6 +1,7 @@
 import EventLoop
 import Glibc
 import HTTP1
+import Stats
 import TLS
 
 /// One client connection and the requests on it: the story of a request, from
@@ -102,8 +103,8 @@ final class ProxySession: EventHandler, TimerTarget {
         ctx.add(self)
         #if !TETHER_NO_STATS
         ctx.loopStats.connectionsTotal += 1
-        ctx.loopStats.perListener[listener, default: ListenerCounters()].current += 1
-        ctx.loopStats.perListener[listener, default: ListenerCounters()].total += 1
+        ctx.loopStats.perListener[listener, default: Counters()][.current] += 1
+        ctx.loopStats.perListener[listener, default: Counters()][.total] += 1
         #endif
         interest = EventLoop.readable
         _ = ctx.loop.register(fd, events: interest, handler: self)
@@ -144,8 +145,8 @@ final class ProxySession: EventHandler, TimerTarget {
         case .done:
             phase = .idle
             #if !TETHER_NO_STATS
-            ctx.loopStats.perListener[listener, default: ListenerCounters()].tlsHandshakes += 1
-            if tls.resumed { ctx.loopStats.perListener[listener, default: ListenerCounters()].tlsResumed += 1 }
+            ctx.loopStats.perListener[listener, default: Counters()][.tlsHandshakes] += 1
+            if tls.resumed { ctx.loopStats.perListener[listener, default: Counters()][.tlsResumed] += 1 }
             #endif
             setDeadline(.header)
             setInterest(EventLoop.readable)
@@ -161,7 +162,7 @@ final class ProxySession: EventHandler, TimerTarget {
 
     private func handshakeFailed() {
         #if !TETHER_NO_STATS
-        ctx.loopStats.perListener[listener, default: ListenerCounters()].tlsFailed += 1
+        ctx.loopStats.perListener[listener, default: Counters()][.tlsFailed] += 1
         #endif
         abort()
     }
@@ -413,7 +414,7 @@ final class ProxySession: EventHandler, TimerTarget {
             output.release()
         }
         #if !TETHER_NO_STATS
-        ctx.loopStats.perListener[listener]?.current -= 1
+        ctx.loopStats.perListener[listener]?[.current] -= 1
         #endif
         ctx.remove(self)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLoop
 import Foundation
 import Glibc
+import Stats
 
 /// `tether stats`: the admin endpoint's backend table in a terminal, for
 /// people on a server without a browser.
@@ -37,33 +38,37 @@ struct StatsCommand: ParsableCommand {
         let conns = s["connections"] as? [String: Any] ?? [:]
         var out = "tether \(s["version"] ?? "?") · up \(s["uptime_seconds"] ?? 0)s · routing \(routing["mode"] ?? "?") · "
         out += "connections \(conns["current"] ?? 0)/\(conns["total"] ?? 0) · requests \(s["requests"] ?? 0)\n\n"
-        let header = ["backend", "state", "pinned", "new", "sticky", "requests", "req/s", "2xx", "4xx", "5xx", "p50ms", "p99ms", "failovers", "recreated", "last check"]
+        // The stats table's columns, between the backend's name and its last check.
+        let columns = StatsFields.backend.compactMap { f in f.column.flatMap { title in f.path.map { (title, $0) } } }
+        let header = ["backend"] + columns.map(\.0) + ["last check"]
         var rows = [header]
         for b in s["backends"] as? [[String: Any]] ?? [] {
-            let sessions = b["sessions"] as? [String: Any] ?? [:]
-            let responses = b["responses"] as? [String: Any] ?? [:]
-            let latency = b["latency_ms"] as? [String: Any] ?? [:]
-            let rate = b["rate"] as? [String: Any] ?? [:]
             let last = (b["check"] as? [String: Any])?["last"] as? [String: Any]
-            func n(_ v: Any?) -> String {
-                guard let v, !(v is NSNull) else { return "-" }
-                if let d = v as? Double { return d == d.rounded() ? String(Int(d)) : String(format: "%.1f", d) }
-                return "\(v)"
-            }
-            rows.append([
-                n(b["name"]) + ((b["backup"] as? Bool) == true ? " (backup)" : ""), n(b["state"]), n(sessions["pinned_estimate"]),
-                n(sessions["new"]), n(sessions["sticky_hits"]), n(b["requests"]), n(rate["1s"]), n(responses["2xx"]),
-                n(responses["4xx"]), n(responses["5xx"]), n(latency["p50"]), n(latency["p99"]), n(b["failovers"]),
-                n(sessions["recreated"]), last.map { "\(n($0["detail"])) \(n($0["latency_ms"]))ms" } ?? "-",
-            ])
+            rows.append(
+                [text(b["name"]) + ((b["backup"] as? Bool) == true ? " (backup)" : "")]
+                    + columns.map { text(value(b, at: $0.1)) }
+                    + [last.map { "\(text($0["detail"])) \(text($0["latency_ms"]))ms" } ?? "-"])
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         for r in rows {
-            out += zip(r, widths).enumerated().map { i, p in i == 0 || i == 1 || i == header.count - 1
+            out += zip(r, widths).enumerated().map { i, p in i == 0 || r == rows[0] || i == header.count - 1 || Double(p.0) == nil && p.0 != "-"
                 ? p.0.padding(toLength: p.1, withPad: " ", startingAt: 0)
                 : String(repeating: " ", count: p.1 - p.0.count) + p.0 }.joined(separator: "  ") + "\n"
         }
         return out
+    }
+
+    /// The value at a `/stats` path inside one object.
+    static func value(_ object: [String: Any], at path: [String]) -> Any? {
+        var current: Any? = object
+        for key in path { current = (current as? [String: Any])?[key] }
+        return current
+    }
+
+    static func text(_ v: Any?) -> String {
+        guard let v, !(v is NSNull) else { return "-" }
+        if let d = v as? Double { return d == d.rounded() ? String(Int(d)) : String(format: "%.1f", d) }
+        return "\(v)"
     }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
@@ -93,5 +98,17 @@ struct StatsCommand: ParsableCommand {
         let status = text.prefix(12).split(separator: " ").dropFirst().first.map(String.init) ?? "?"
         guard status == "200" else { throw Failure(description: "\(path) answered \(status)\(status == "401" ? " (use --token)" : "")") }
         return String(text[split.upperBound...])
+    }
+}
+
+/// `tether stats-reference`: the stats section of docs/ADMIN.md, from the stats table.
+struct StatsReferenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats-reference",
+        abstract: "Print the /stats and /metrics reference (Markdown) generated from the stats table."
+    )
+
+    func run() {
+        print(StatsReference.markdown(), terminator: "")
     }
 }

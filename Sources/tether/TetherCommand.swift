@@ -26,7 +26,7 @@ struct TetherCommand: ParsableCommand {
             flight finish up to graceful_stop_timeout).
             """,
         version: version,
-        subcommands: [RunCommand.self, CheckCommand.self, StatsCommand.self, ConfigReferenceCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, StatsCommand.self, ConfigReferenceCommand.self, StatsReferenceCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -81,6 +81,30 @@ import Testing
         #expect(echo["latency_ms"] != nil)
     }
 
+    /// `tether stats` prints the stats table's columns, one row per backend,
+    /// with the numbers `/stats` has.
+    @Test func statsCommandPrintsTheBackendTable() throws {
+        let s = try Self.setup()
+        for i in 0..<6 { try Curl.run(["http://127.0.0.1:\(s.port)/t\(i)"]) }
+        let (status, output) = try ConfigFileTests().runTether(["stats", "--admin", "http://127.0.0.1:\(s.adminPort)"])
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        let header = try #require(lines.first { $0.first == "backend" })
+        #expect(header == ["backend", "state", "requests", "req/s", "2xx", "4xx", "5xx", "retries", "failovers", "new", "sticky", "pinned", "recreated", "p50ms", "p99ms", "last", "check"])
+        let st = try Self.json(s.adminPort)
+        for b in st["backends"] as? [[String: Any]] ?? [] {
+            let row = try #require(lines.first { $0.first == b["name"] as? String }, "no row for \(b["name"] ?? "?")")
+            #expect(row[1] == "up")
+            #expect(Int(row[2]) == b["requests"] as? Int)
+            #expect(Int(row[9]) == (b["sessions"] as? [String: Any])?["new"] as? Int)
+        }
+        // Not an admin endpoint: one readable line, non-zero exit.
+        let dead = try TestBackend.unusedPort()
+        let (bad, message) = try ConfigFileTests().runTether(["stats", "--admin", "http://127.0.0.1:\(dead)"])
+        #expect(bad == 1)
+        #expect(message.hasPrefix("tether stats: cannot connect to 127.0.0.1:"), "\(message)")
+    }
+
     @Test func metricsPassPromtoolAndAgreeWithStats() throws {
         let s = try Self.setup()
         for i in 0..<7 { try Curl.run(["http://127.0.0.1:\(s.port)/m\(i)"]) }

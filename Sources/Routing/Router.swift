@@ -18,10 +18,10 @@ import HTTP1
 ///    freshly minted key whose top rendezvous choice is that backend.
 /// Every replica with the same configuration makes the same choices for
 /// steps 1–3 with no shared state: the hash and the minted keys agree.
-struct Router {
-    let ring: RendezvousHash
+public struct Router: Sendable {
+    public let ring: RendezvousHash
     let bound: BoundedLoad
-    var mode: RoutingConfig.Mode
+    public private(set) var mode: RoutingConfig.Mode
     /// The mode from the configuration; `mode` may differ while the session
     /// store is down and `on_down=sticky` (see `storeStateChanged`).
     let configuredMode: RoutingConfig.Mode
@@ -37,8 +37,7 @@ struct Router {
     /// Decides slow-start admissions; not security-relevant.
     private var rampRandom = XorShift(seed: 0x9e37_79b9_7f4a_7c15)
 
-    init(runtime: ProxyRuntime, loopIndex: Int) {
-        let config = runtime.config
+    public init(config: ProxyConfig, loopIndex: Int) {
         let backends = config.backends.map { Backend(name: $0.name, weight: $0.weight) }
         let secret = config.routing.hashSecret ?? "tether-balanced-mode"
         ring = RendezvousHash(hasher: SipHash24(secret: Array(secret.utf8)), backends: backends)
@@ -56,11 +55,11 @@ struct Router {
     }
 
     /// The session store went up or down.
-    mutating func storeStateChanged(up: Bool) {
+    public mutating func storeStateChanged(up: Bool) {
         mode = (!up && stickyWhenStoreDown) ? .sticky : configuredMode
     }
 
-    enum Reason {
+    public enum Reason: Sendable {
         case newSession
         case route
         case affinityCookie
@@ -68,35 +67,43 @@ struct Router {
         case balanced
     }
 
-    struct Decision {
-        var backend: Int
+    public struct Decision: Sendable, Equatable {
+        public var backend: Int
         /// The session key's hash (failover order); nil when there is no key.
-        var keyHash: UInt64?
+        public var keyHash: UInt64?
         /// Issue a new affinity cookie on the response.
-        var issueCookie: Bool
-        var reason: Reason
+        public var issueCookie: Bool
+        public var reason: Reason
         /// The session's top choice was not usable (down, maintenance).
-        var failedOver: Bool
+        public var failedOver: Bool
     }
 
     /// What the router needs to know about backends, on this loop: arrays
     /// the loop keeps up to date (no closures, so nothing is allocated per request).
-    struct View {
+    public struct View: Sendable {
         /// Takes requests of existing sessions (up or draining).
-        var existingOK: [Bool]
+        public var existingOK: [Bool]
         /// Takes new sessions (up).
-        var newOK: [Bool]
+        public var newOK: [Bool]
         /// Requests in flight from this loop.
-        var load: [Int]
-        var totalLoad: Int
+        public var load: [Int]
+        public var totalLoad: Int
         /// Slow start: the share of new sessions a backend may take now.
-        var ramp: [Double]
+        public var ramp: [Double]
+
+        public init(existingOK: [Bool], newOK: [Bool], load: [Int], totalLoad: Int, ramp: [Double]) {
+            self.existingOK = existingOK
+            self.newOK = newOK
+            self.load = load
+            self.totalLoad = totalLoad
+            self.ramp = ramp
+        }
 
         func usableForExisting(_ i: Int) -> Bool { existingOK[i] }
         func usableForNew(_ i: Int) -> Bool { newOK[i] }
     }
 
-    mutating func route(_ buf: UnsafeBufferPointer<UInt8>, _ head: RequestHead, _ view: View) -> Decision? {
+    public mutating func route(_ buf: UnsafeBufferPointer<UInt8>, _ head: RequestHead, _ view: View) -> Decision? {
         guard mode == .sticky else {
             return pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: false, reason: .balanced, failedOver: false) }
         }
@@ -124,7 +131,7 @@ struct Router {
 
     /// A backend for a new session (or any request when balanced): the
     /// strategy's pick among backends within the load bound.
-    mutating func pickNew(_ view: View, excluding tried: [Int] = []) -> Int? {
+    public mutating func pickNew(_ view: View, excluding tried: [Int] = []) -> Int? {
         var eligibleCount = 0
         for i in weights.indices where view.usableForNew(i) { eligibleCount += 1 }
         let backends = max(1, eligibleCount)
@@ -154,7 +161,7 @@ struct Router {
     }
 
     /// After a failed connection: the next backend for this request.
-    mutating func failover(keyHash: UInt64?, tried: [Int], _ view: View) -> Int? {
+    public mutating func failover(keyHash: UInt64?, tried: [Int], _ view: View) -> Int? {
         if let h = keyHash {
             return ring.first(h) { view.usableForExisting($0) && !tried.contains($0) }
         }
@@ -165,7 +172,7 @@ struct Router {
     /// over *all* backends is `target`, so it keeps leading there after a
     /// backend that was down comes back.
     @discardableResult
-    func mintKey(for target: Int, into key: inout [UInt8]) -> UInt64 {
+    public func mintKey(for target: Int, into key: inout [UInt8]) -> UInt64 {
         var rng = SystemRandomNumberGenerator()
         let hex: StaticString = "0123456789abcdef"
         for _ in 0..<10_000 {
@@ -203,7 +210,7 @@ struct Router {
 }
 
 /// A tiny PRNG for slow-start admission (cheap, no syscalls).
-struct XorShift {
+struct XorShift: Sendable {
     var state: UInt64
 
     init(seed: UInt64) { state = seed | 1 }

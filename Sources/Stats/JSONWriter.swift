@@ -1,38 +1,40 @@
 /// A small JSON writer for the admin endpoint's documents (no Foundation).
-struct JSONWriter {
-    private(set) var text = ""
+public struct JSONWriter {
+    public private(set) var text = ""
     private var needsComma = [false]
+
+    public init() {}
 
     private mutating func separator() {
         if needsComma[needsComma.count - 1] { text += "," }
         needsComma[needsComma.count - 1] = true
     }
 
-    mutating func key(_ k: String) {
+    public mutating func key(_ k: String) {
         separator()
         text += Self.quote(k) + ":"
         needsComma[needsComma.count - 1] = false
     }
 
-    mutating func beginObject(_ k: String? = nil) {
+    public mutating func beginObject(_ k: String? = nil) {
         if let k { key(k) } else { separator() }
         text += "{"
         needsComma.append(false)
     }
 
-    mutating func endObject() {
+    public mutating func endObject() {
         needsComma.removeLast()
         text += "}"
         needsComma[needsComma.count - 1] = true
     }
 
-    mutating func beginArray(_ k: String? = nil) {
+    public mutating func beginArray(_ k: String? = nil) {
         if let k { key(k) } else { separator() }
         text += "["
         needsComma.append(false)
     }
 
-    mutating func endArray() {
+    public mutating func endArray() {
         needsComma.removeLast()
         text += "]"
         needsComma[needsComma.count - 1] = true
@@ -44,21 +46,21 @@ struct JSONWriter {
         needsComma[needsComma.count - 1] = true
     }
 
-    mutating func value(_ k: String? = nil, _ v: String?) { raw(k, v.map(Self.quote) ?? "null") }
-    mutating func value(_ k: String? = nil, _ v: Int) { raw(k, String(v)) }
-    mutating func value(_ k: String? = nil, _ v: Bool) { raw(k, v ? "true" : "false") }
-    mutating func value(_ k: String? = nil, _ v: Double?) {
+    public mutating func value(_ k: String? = nil, _ v: String?) { raw(k, v.map(Self.quote) ?? "null") }
+    public mutating func value(_ k: String? = nil, _ v: Int) { raw(k, String(v)) }
+    public mutating func value(_ k: String? = nil, _ v: Bool) { raw(k, v ? "true" : "false") }
+    public mutating func value(_ k: String? = nil, _ v: Double?) {
         guard let v, v.isFinite else { return raw(k, "null") }
         raw(k, Self.number(v))
     }
 
-    static func number(_ v: Double) -> String {
+    public static func number(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) }
         let s = String((v * 1000).rounded() / 1000)
         return s
     }
 
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

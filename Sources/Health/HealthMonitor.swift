@@ -1,6 +1,7 @@
 import EventLoop
 import Glibc
 import HTTP1
+import Stats
 import Synchronization
 
 /// The health of one backend: active `GET` checks on one event loop (the same
@@ -10,30 +11,29 @@ import Synchronization
 ///
 /// Loop-bound: touched only on `loop` (hence `@unchecked Sendable`), except
 /// `snapshot`, which is behind a mutex.
-final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
+public final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
     enum Phase {
         case waiting, connecting, awaitingResponse, stopped
     }
 
     /// What the admin endpoint shows.
-    struct Snapshot: Sendable {
-        var up = true
-        var sinceWall = Clock.wallSeconds()
-        var lastCheck: CheckResult? = nil
-        var history: [CheckResult] = []
+    public struct Snapshot: Sendable {
+        public var up = true
+        public var sinceWall = Clock.wallSeconds()
+        public var lastCheck: CheckResult? = nil
+        public var history: [CheckResult] = []
     }
 
-    let name: String
-    let address: SocketAddress
-    unowned(unsafe) let loop: EventLoop
-    private(set) var settings: HealthCheckSettings
+    public let name: String
+    public let address: SocketAddress
+    public unowned(unsafe) let loop: EventLoop
+    public private(set) var settings: HealthCheckSettings
     /// Called on `loop` with (up, since-monotonic) after every state change.
-    var onChange: (Bool, UInt64, String) -> Void = { _, _, _ in }
+    public var onChange: (Bool, UInt64, String) -> Void = { _, _, _ in }
 
-    private(set) var up = true
-    private(set) var upSince: UInt64 = 0
-    private var successes = 0
-    private var failures = 0
+    private var state = RiseFall()
+    public var up: Bool { state.up }
+    public private(set) var upSince: UInt64 = 0
     private var phase: Phase = .waiting
     private var socket = ProbeSocket()
     private var started: UInt64 = 0
@@ -43,10 +43,10 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
     private var request: [UInt8] = []
     private let shared = Mutex(Snapshot())
 
-    var deadline: UInt64 = 0
-    var timerSlot = -1
+    public var deadline: UInt64 = 0
+    public var timerSlot = -1
 
-    init(name: String, address: SocketAddress, loop: EventLoop, settings: HealthCheckSettings) {
+    public init(name: String, address: SocketAddress, loop: EventLoop, settings: HealthCheckSettings) {
         self.name = name
         self.address = address
         self.loop = loop
@@ -54,7 +54,7 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
         buildRequest()
     }
 
-    var snapshot: Snapshot { shared.withLock { $0 } }
+    public var snapshot: Snapshot { shared.withLock { $0 } }
 
     private func buildRequest() {
         request = Array("GET \(settings.path) HTTP/1.1\r\nHost: \(settings.host)\r\nUser-Agent: tether-health-check\r\nConnection: close\r\n\r\n".utf8)
@@ -62,7 +62,7 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
 
     /// Starts checking after a random fraction of the interval, so that the
     /// checks of many backends do not fire together.
-    func start() {
+    public func start() {
         upSince = loop.now
         phase = .waiting
         guard settings.enabled else { return }
@@ -70,14 +70,14 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
         loop.schedule(self)
     }
 
-    func update(_ new: HealthCheckSettings) {
+    public func update(_ new: HealthCheckSettings) {
         let wasEnabled = settings.enabled
         settings = new
         buildRequest()
         if !wasEnabled && new.enabled && phase == .waiting && deadline == 0 { start() }
     }
 
-    func stop() {
+    public func stop() {
         closeSocket()
         phase = .stopped
         deadline = 0
@@ -86,11 +86,9 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
     // MARK: Passive failures (from any loop, delivered on this one)
 
     /// A loop saw `fall` failures in a row on the data path: down at once.
-    func passiveDown(_ reason: String) {
+    public func passiveDown(_ reason: String) {
         guard phase != .stopped else { return }
-        successes = 0
-        failures = settings.fall
-        setUp(false, reason: "passive: \(reason)")
+        if state.forceDown(fall: settings.fall) { changed(reason: "passive: \(reason)") }
         if !settings.enabled {
             // Nothing would ever bring it back: retry optimistically after an interval.
             deadline = loop.now + settings.interval
@@ -119,7 +117,7 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
         }
     }
 
-    func handleEvent(_ events: UInt32) {
+    public func handleEvent(_ events: UInt32) {
         switch phase {
         case .connecting:
             advance(socket.connected(request: request, loop: loop))
@@ -150,14 +148,13 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
         }
     }
 
-    func deadlineExpired(now: UInt64) {
+    public func deadlineExpired(now: UInt64) {
         switch phase {
         case .waiting:
             if settings.enabled {
                 check()
-            } else if !up {
-                successes = settings.rise
-                setUp(true, reason: "retrying after a passive failure (checks are off)")
+            } else if state.forceUp(rise: settings.rise) {
+                changed(reason: "retrying after a passive failure (checks are off)")
             }
         case .connecting, .awaitingResponse:
             finish(ok: false, status: 0, detail: "timeout after \(settings.timeout / 1_000_000) ms")
@@ -177,14 +174,10 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
             $0.history.append(result)
             if $0.history.count > 10 { $0.history.removeFirst() }
         }
-        if ok {
-            successes += 1
-            failures = 0
-            if !up && successes >= settings.rise { setUp(true, reason: "\(successes) checks passed") }
-        } else {
-            failures += 1
-            successes = 0
-            if up && failures >= settings.fall { setUp(false, reason: "\(failures) checks failed, last: \(detail)") }
+        switch state.record(ok: ok, rise: settings.rise, fall: settings.fall) {
+        case .up(let n): changed(reason: "\(n) checks passed")
+        case .down(let n): changed(reason: "\(n) checks failed, last: \(detail)")
+        case .none: break
         }
         // Next check after the interval, ±10 % so checks drift apart.
         let jitter = settings.interval / 10
@@ -192,9 +185,9 @@ final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable {
         loop.schedule(self)
     }
 
-    private func setUp(_ isUp: Bool, reason: String) {
-        guard isUp != up else { return }
-        up = isUp
+    /// `state.up` just changed: tell the admin snapshot and the loops.
+    private func changed(reason: String) {
+        let isUp = state.up
         upSince = loop.now
         shared.withLock {
             $0.up = isUp

@@ -7,7 +7,7 @@ import RESP
 /// one event loop with the same socket code as the data path; state changes
 /// are handed to `onChange` (which tells every loop and the log). Loop-bound:
 /// only touched on `loop`, hence `@unchecked Sendable`.
-final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
+public final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
     enum Phase {
         case waiting
         case connecting
@@ -15,9 +15,9 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
         case stopped
     }
 
-    let url: String
+    public let url: String
     let address: SocketAddress
-    unowned(unsafe) let loop: EventLoop
+    public unowned(unsafe) let loop: EventLoop
     let interval: UInt64
     let timeout: UInt64
     let onChange: (_ up: Bool, _ error: String?) -> Void
@@ -27,10 +27,10 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
     private static let ping = RESP.encode(["PING"])
     private var reply: [UInt8] = []
 
-    var deadline: UInt64 = 0
-    var timerSlot = -1
+    public var deadline: UInt64 = 0
+    public var timerSlot = -1
 
-    init(url: String, address: SocketAddress, loop: EventLoop, interval: UInt64, timeout: UInt64,
+    public init(url: String, address: SocketAddress, loop: EventLoop, interval: UInt64, timeout: UInt64,
          onChange: @escaping (_ up: Bool, _ error: String?) -> Void) {
         self.url = url
         self.address = address
@@ -40,11 +40,11 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
         self.onChange = onChange
     }
 
-    func start() {
+    public func start() {
         check()
     }
 
-    func stop() {
+    public func stop() {
         closeSocket()
         phase = .stopped
         deadline = 0
@@ -66,7 +66,7 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
         }
     }
 
-    func handleEvent(_ events: UInt32) {
+    public func handleEvent(_ events: UInt32) {
         switch phase {
         case .connecting:
             advance(socket.connected(request: Self.ping, loop: loop))
@@ -95,7 +95,7 @@ final class StorePinger: EventHandler, TimerTarget, @unchecked Sendable {
         }
     }
 
-    func deadlineExpired(now: UInt64) {
+    public func deadlineExpired(now: UInt64) {
         switch phase {
         case .waiting:
             check()

@@ -1,0 +1,130 @@
+import Config
+import HTTP1
+import Testing
+
+@testable import Routing
+
+/// The router on byte buffers: no sockets, no loops. What the proxy asks per
+/// request (`route`) and after a failure (`failover`), against an
+/// eligibility the tests set.
+@Suite struct RouterTests {
+    static func config(_ extra: String, backends: String = "backend app1 127.0.0.1:9001 route=node1\nbackend app2 127.0.0.1:9002 route=node2\nbackend app3 127.0.0.1:9003 route=node3\n") throws -> ProxyConfig {
+        let text = "listen 127.0.0.1:8080\nhash_secret \"router-test-secret-0123456789\"\n" + extra + backends
+        return try ConfigParser.parse(text, file: "proxy.conf").get()
+    }
+
+    /// Parses `cookie` into a request head and routes it.
+    static func route(_ router: inout Router, cookie: String? = nil, _ view: Router.View) -> Router.Decision? {
+        let bytes = Array(("GET / HTTP/1.1\r\nHost: t\r\n" + (cookie.map { "Cookie: \($0)\r\n" } ?? "") + "\r\n").utf8)
+        var parser = RequestParser()
+        var head = RequestHead()
+        return bytes.withUnsafeBufferPointer { buf -> Router.Decision? in
+            guard case .complete = parser.parse(buf, start: 0, end: buf.count, into: &head) else { return nil }
+            return router.route(buf, head, view)
+        }
+    }
+
+    static func view(_ n: Int = 3, existing: [Bool]? = nil, new: [Bool]? = nil, load: [Int]? = nil, ramp: [Double]? = nil) -> Router.View {
+        let load = load ?? Array(repeating: 0, count: n)
+        return Router.View(
+            existingOK: existing ?? Array(repeating: true, count: n), newOK: new ?? Array(repeating: true, count: n),
+            load: load, totalLoad: load.reduce(0, +), ramp: ramp ?? Array(repeating: 1, count: n))
+    }
+
+    static func mint(_ router: Router, for target: Int) -> String {
+        var key: [UInt8] = []
+        router.mintKey(for: target, into: &key)
+        return String(decoding: key, as: UTF8.self)
+    }
+
+    @Test func balancedModeRoundRobinsOverUsableBackends() throws {
+        var r = Router(config: try Self.config("routing balanced\n"), loopIndex: 0)
+        let picks = (0..<6).compactMap { _ in Self.route(&r, cookie: "TETHER=whatever", Self.view(new: [true, false, true]))?.backend }
+        #expect(picks.count == 6)
+        #expect(Set(picks) == [0, 2], "app2 takes no new requests: \(picks)")
+        #expect(picks.filter { $0 == 0 }.count == 3)
+        #expect(Self.route(&r, Self.view())?.issueCookie == false, "no affinity cookie when balanced")
+    }
+
+    @Test func aNewSessionGetsACookieThatLeadsBackToItsBackend() throws {
+        var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
+        let first = try #require(Self.route(&r, Self.view()))
+        #expect(first.reason == .newSession && first.issueCookie && first.keyHash == nil)
+        let key = Self.mint(r, for: first.backend)
+        #expect(key.count == 32)
+        for _ in 0..<5 {
+            let again = try #require(Self.route(&r, cookie: "TETHER=\(key)", Self.view()))
+            #expect(again.backend == first.backend)
+            #expect(again.reason == .affinityCookie && !again.issueCookie && !again.failedOver)
+        }
+    }
+
+    @Test func aDownHomeFailsOverAndTheNewHomeIsPinned() throws {
+        var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
+        let key = Self.mint(r, for: 1)
+        let moved = try #require(Self.route(&r, cookie: "TETHER=\(key)", Self.view(existing: [true, false, true], new: [true, false, true])))
+        #expect(moved.backend != 1)
+        #expect(moved.failedOver && moved.issueCookie, "a new cookie pins the new home")
+        // The same key keeps going to the same place while its home is down.
+        #expect(Self.route(&r, cookie: "TETHER=\(key)", Self.view(existing: [true, false, true]))?.backend == moved.backend)
+        // A draining home keeps its sessions.
+        #expect(Self.route(&r, cookie: "TETHER=\(key)", Self.view(new: [true, false, true]))?.backend == 1)
+    }
+
+    @Test func aJvmRouteSuffixNamesTheBackend() throws {
+        var r = Router(config: try Self.config("routing sticky\napp_cookie JSESSIONID\n"), loopIndex: 0)
+        let d = try #require(Self.route(&r, cookie: "JSESSIONID=ABC123.node3", Self.view()))
+        #expect(d.backend == 2 && d.reason == .route && !d.issueCookie)
+        // The route's backend is down: hashed like any key, and pinned by Tether's cookie.
+        let down = try #require(Self.route(&r, cookie: "JSESSIONID=ABC123.node3", Self.view(existing: [true, true, false])))
+        #expect(down.backend != 2 && down.reason == .appCookie && down.issueCookie)
+        // No suffix: the app's session id is hashed, and Tether's cookie issued alongside.
+        let plain = try #require(Self.route(&r, cookie: "JSESSIONID=ABC123", Self.view()))
+        #expect(plain.reason == .appCookie && plain.issueCookie && plain.keyHash != nil)
+        #expect(Self.route(&r, cookie: "JSESSIONID=ABC123", Self.view())?.backend == plain.backend)
+    }
+
+    @Test func boundedLoadSkipsABackendFarAboveTheAverage() throws {
+        var r = Router(config: try Self.config("routing sticky\nbounded_load 0.25\n"), loopIndex: 0)
+        let picks = (0..<9).compactMap { _ in Self.route(&r, Self.view(load: [30, 0, 0]))?.backend }
+        #expect(picks.count == 9 && !picks.contains(0), "\(picks)")
+    }
+
+    @Test func slowStartAtZeroTakesNoNewSessions() throws {
+        var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
+        let picks = (0..<30).compactMap { _ in Self.route(&r, Self.view(ramp: [1, 0, 1]))?.backend }
+        #expect(picks.count == 30 && !picks.contains(1))
+    }
+
+    @Test func failoverNeverRetriesATriedBackend() throws {
+        var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
+        let key = Self.mint(r, for: 0)
+        let h = try #require(Self.route(&r, cookie: "TETHER=\(key)", Self.view())?.keyHash)
+        let next = r.failover(keyHash: h, tried: [0], Self.view()) ?? -1
+        #expect(next == 1 || next == 2)
+        let last = r.failover(keyHash: h, tried: [0, next], Self.view()) ?? -1
+        #expect(last == 3 - next)
+        let none = r.failover(keyHash: h, tried: [0, 1, 2], Self.view())
+        #expect(none == nil)
+        let anyOther = r.failover(keyHash: nil, tried: [0, 1], Self.view())
+        #expect(anyOther == 2, "no key: any untried backend")
+    }
+
+    @Test func nothingUsableIsNil() throws {
+        var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
+        #expect(Self.route(&r, Self.view(existing: [false, false, false], new: [false, false, false])) == nil)
+    }
+
+    @Test func storeDownSwitchesToStickyOnlyWhenConfigured() throws {
+        var sticky = Router(config: try Self.config("session_store redis://127.0.0.1:6379 on_down=sticky\n"), loopIndex: 0)
+        #expect(sticky.mode == .balanced)
+        sticky.storeStateChanged(up: false)
+        #expect(sticky.mode == .sticky)
+        #expect(Self.route(&sticky, Self.view())?.issueCookie == true)
+        sticky.storeStateChanged(up: true)
+        #expect(sticky.mode == .balanced)
+        var balance = Router(config: try Self.config("session_store redis://127.0.0.1:6379 on_down=balance\n"), loopIndex: 0)
+        balance.storeStateChanged(up: false)
+        #expect(balance.mode == .balanced)
+    }
+}
