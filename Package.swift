@@ -46,7 +46,9 @@ let package = Package(
         // Which backend a request goes to, and who may take what: pure.
         .target(name: "Routing", dependencies: ["Balancer", "Config", "HTTP1"], swiftSettings: hotPath),
         .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "Health", "Routing", "TLS", "Stats"], swiftSettings: hotPath),
-        .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1", "Stats"]),
+        // Tether's own small HTTP/1.1 servers (admin endpoint, demo backend): answer, not relay.
+        .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop"]),
+        .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1", "HTTPServer", "Stats"]),
         .executableTarget(
             name: "tether",
             dependencies: [
@@ -57,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "demo-backend",
             dependencies: [
-                "HTTP1", "EventLoop", "CSystem", "RESP",
+                "HTTP1", "EventLoop", "HTTPServer", "RESP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

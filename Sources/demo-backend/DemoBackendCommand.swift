@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import EventLoop
 import Glibc
+import HTTPServer
 
 /// `demo-backend` — a small app server with in-memory sessions, the kind of
 /// server Tether stands in front of. It shows the session problem: log in on
@@ -58,7 +59,7 @@ struct DemoBackendCommand: ParsableCommand {
         }
         let loop = EventLoop(index: 0)
         let app = DemoApp(name: name, route: route, store: sessions)
-        loop.execute { DemoListener(fd: fd, loop: loop, app: app).start() }
+        HTTPServer(fd: fd, loop: loop, limits: DemoServer.limits, idleTimeout: nil, handler: DemoServer.handler(app)).start()
         dispatchMain()
     }
 }
