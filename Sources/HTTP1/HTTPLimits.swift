@@ -10,6 +10,12 @@ public struct HTTPLimits: Sendable, Equatable {
     /// Largest request body before `413`; `Int.max` means no limit.
     public var maxBodySize: Int = 1 << 30
 
+    /// The most a receive buffer grows to while a head is incomplete: the
+    /// largest allowed head plus room for the bytes that arrive with it in
+    /// the same read (a body's start, a pipelined request), so that a head
+    /// of exactly the limit is parsed, not refused for want of space.
+    public var headBufferLimit: Int { maxHeaderBytes + 4096 }
+
     public init(
         maxRequestLine: Int = 8 * 1024, maxHeaderBytes: Int = 64 * 1024,
         maxHeaderCount: Int = 100, maxBodySize: Int = 1 << 30

@@ -35,7 +35,7 @@ final class HTTPServerConnection: EventHandler, TimerTarget {
     init(fd: Int32, server: HTTPServer) {
         self.fd = fd
         self.server = server
-        input = ReceiveBuffer(capacity: server.limits.maxHeaderBytes + 4096)
+        input = ReceiveBuffer(capacity: server.limits.headBufferLimit)
         parser = RequestParser(limits: server.limits)
     }
 

@@ -6,14 +6,14 @@
 /// First come, first served. A waiter that timed out or closed stays in the
 /// array until it reaches the front (`pop` skips it); `count` counts only the
 /// live ones, so the bound is exact.
-struct BackendQueue {
-    private var items: [ProxySession] = []
+struct BackendQueue<Waiter: QueueWaiter> {
+    private var items: [Waiter] = []
     private var head = 0
     /// Live waiters.
     private(set) var count = 0
 
-    mutating func push(_ session: ProxySession) {
-        items.append(session)
+    mutating func push(_ waiter: Waiter) {
+        items.append(waiter)
         count += 1
     }
 
@@ -21,7 +21,7 @@ struct BackendQueue {
     mutating func forget() { count -= 1 }
 
     /// The next live waiter for backend `index`, or nil.
-    mutating func pop(index: Int) -> ProxySession? {
+    mutating func pop(index: Int) -> Waiter? {
         while head < items.count {
             let s = items[head]
             head += 1
@@ -38,9 +38,15 @@ struct BackendQueue {
     }
 
     /// Everyone still waiting (a reload: they go on without the limit).
-    mutating func drainAll(index: Int) -> [ProxySession] {
-        var out: [ProxySession] = []
+    mutating func drainAll(index: Int) -> [Waiter] {
+        var out: [Waiter] = []
         while let s = pop(index: index) { out.append(s) }
         return out
     }
+}
+
+/// What waits in a `BackendQueue`: it says which backend's queue it is
+/// still in (-1 once it left), so a stale entry is skipped.
+protocol QueueWaiter: AnyObject {
+    var queuedOn: Int { get }
 }

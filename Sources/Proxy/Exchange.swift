@@ -53,8 +53,7 @@ struct Exchange {
     /// bytes ever queued (`SendQueue.sent`): while nothing past it has been
     /// written, a failed response can still become a clean `502`.
     var responseStart = 0
-    /// Waiting in the queue of this backend (-1: not waiting); see `+Queue`.
-    var queuedOn = -1
+    /// While waiting in a backend's queue (see `+Queue`; the backend is the session's `queuedOn`).
     var queuedFresh = false
     var queuedCarry: [UInt8]? = nil
     /// `request_timeout`: when the exchange must be over (0: no limit).
@@ -99,7 +98,6 @@ struct Exchange {
         responseHeadDone = false
         continueSettled = false
         responseStart = 0
-        queuedOn = -1
         queuedFresh = false
         queuedCarry = nil
         deadline = 0

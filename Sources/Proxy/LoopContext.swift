@@ -13,23 +13,12 @@ final class LoopContext: @unchecked Sendable {
     /// The current configuration snapshot; replaced on reload. Sessions take
     /// it at the start of each request and keep it until the request ends.
     private(set) var runtime: ProxyRuntime
-    var pools: [BackendPool]
+    /// Per backend of the current runtime: pool, queue, limits, health, counters.
+    var upstreams: [Upstream]
     var router: Router
-    /// Per backend of the current runtime, on this loop:
-    var inFlight: [Int]
-    var totalInFlight = 0
-    /// Health as the monitors last said (or as passive failures here decided).
-    var healthUp: [Bool]
-    /// When each backend last came up (monotonic), for slow start.
-    var upSince: [UInt64]
-    var adminStates: [AdminState]
-    /// Data-path failures in a row, per backend, on this loop.
-    var passiveFailures: [Int]
-    /// Derived from the above by `refreshEligibility`.
-    var eligibility: Eligibility
-    /// Each backend's `backup` flag, for `eligibility`.
-    private var backupFlags: [Bool]
-    var stats: [BackendLoopStats]
+    /// What the router reads on every request: who may take existing and
+    /// new sessions, and each backend's load from this loop.
+    private(set) var view: Router.View
     var loopStats = LoopStats()
     /// Last known state of the session store (nil: none configured or not checked yet).
     var storeUp: Bool? = nil
@@ -51,30 +40,15 @@ final class LoopContext: @unchecked Sendable {
     let connectionLimit: ConnectionLimit
     /// How many loops share each backend's `max_conns` and `max_queue`.
     let loopCount: Int
-    /// Per backend: this loop's share of `max_conns` (0: no limit) and of
-    /// `max_queue`, and the requests waiting here.
-    var slotLimit: [Int]
-    var queueLimit: [Int]
-    var queues: [BackendQueue]
 
     init(loop: EventLoop, runtime: ProxyRuntime, connectionLimit: ConnectionLimit, loopCount: Int) {
         self.loop = loop
         self.connectionLimit = connectionLimit
         self.loopCount = loopCount
-        (slotLimit, queueLimit) = Self.shares(runtime, loopCount)
-        queues = runtime.backends.map { _ in BackendQueue() }
         self.runtime = runtime
-        self.pools = runtime.backends.map { _ in BackendPool() }
-        self.router = Router(config: runtime.config, loopIndex: loop.index)
-        let n = runtime.backends.count
-        inFlight = Array(repeating: 0, count: n)
-        healthUp = Array(repeating: true, count: n)
-        upSince = Array(repeating: 0, count: n)
-        adminStates = runtime.config.backends.map(\.adminState)
-        passiveFailures = Array(repeating: 0, count: n)
-        eligibility = Eligibility(count: n)
-        backupFlags = runtime.config.backends.map(\.backup)
-        stats = Array(repeating: BackendLoopStats(), count: n)
+        upstreams = runtime.config.backends.map { Upstream($0, loops: loopCount) }
+        router = Router(config: runtime.config, loopIndex: loop.index)
+        view = Router.View(count: runtime.backends.count)
         refreshEligibility()
         loop.onEveryTick { [unowned self] in
             self.flushLog()
@@ -87,52 +61,53 @@ final class LoopContext: @unchecked Sendable {
         }
     }
 
-    /// Each loop's share of every backend's limits, rounded up (a limit of 1
-    /// with 2 loops allows 1 per loop: never 0, which would block a loop).
-    static func shares(_ runtime: ProxyRuntime, _ loops: Int) -> ([Int], [Int]) {
-        let backends = runtime.config.backends
-        let slots = backends.map { $0.maxConnections == 0 ? 0 : ($0.maxConnections + loops - 1) / loops }
-        let queue = backends.map { ($0.maxQueue + loops - 1) / loops }
-        return (slots, queue)
-    }
-
     // MARK: max_conns
 
     /// Backend `i` can take one more request from this loop now.
     @inline(__always)
     func hasSlot(_ i: Int) -> Bool {
-        slotLimit[i] == 0 || inFlight[i] < slotLimit[i]
+        let limit = upstreams[i].slotLimit
+        return limit == 0 || view.load[i] < limit
+    }
+
+    /// A request on backend `i` started: it counts against the backend's load.
+    @inline(__always)
+    func loadTaken(_ i: Int) {
+        view.loadTaken(i)
     }
 
     /// A request on backend `i` ended: let waiters in while there is room.
-    func slotFreed(_ i: Int) {
-        guard slotLimit[i] > 0 else { return }
-        while queues[i].count > 0 && hasSlot(i) {
-            guard let next = queues[i].pop(index: i) else { break }
+    func loadReleased(_ i: Int) {
+        view.loadReleased(i)
+        guard upstreams[i].slotLimit > 0 else { return }
+        while upstreams[i].queue.count > 0 && hasSlot(i) {
+            guard let next = upstreams[i].queue.pop(index: i) else { break }
             next.leaveQueue()
         }
     }
 
-    var routerView: Router.View {
-        eligibility.view(load: inFlight, totalLoad: totalInFlight)
+    /// Adds `n` to a counter of backend `i` (loop-local: no lock).
+    @inline(__always)
+    func count(_ c: BackendCounter, _ i: Int, by n: Int = 1) {
+        #if !TETHER_NO_STATS
+        upstreams[i].stats.counters[c] += n
+        #endif
     }
 
     // MARK: Health
 
-    /// Recomputes who may take what (see `Eligibility`).
+    /// Recomputes who may take what (see `Router.View.refreshEligibility`).
     func refreshEligibility() {
-        eligibility.refresh(
-            backup: backupFlags, healthUp: healthUp, adminStates: adminStates, upSince: upSince,
-            slowStart: runtime.slowStart, now: loop.now)
+        view.refreshEligibility(upstreams.map(\.status), slowStart: runtime.slowStart, now: loop.now)
     }
 
     /// A monitor's verdict (delivered on this loop).
     func healthChanged(_ monitor: HealthMonitor, up: Bool, since: UInt64) {
         guard let i = runtime.monitors.firstIndex(where: { $0 === monitor }) else { return }
-        healthUp[i] = up
+        upstreams[i].status.healthUp = up
         // Slow start ramps from the moment a backend comes back, not from boot.
-        upSince[i] = up ? loop.now : 0
-        passiveFailures[i] = 0
+        upstreams[i].status.upSince = up ? loop.now : 0
+        upstreams[i].passiveFailures = 0
         refreshEligibility()
     }
 
@@ -141,11 +116,11 @@ final class LoopContext: @unchecked Sendable {
     /// built then: failures below `fall` (every 5xx with `passive_5xx`) cost
     /// no string.
     func passiveFailure(_ i: Int, _ reason: @autoclosure () -> String) {
-        passiveFailures[i] += 1
+        upstreams[i].passiveFailures += 1
         let fall = runtime.checkSettings[i].fall
-        guard passiveFailures[i] >= fall, healthUp[i] else { return }
-        passiveFailures[i] = 0
-        healthUp[i] = false
+        guard upstreams[i].passiveFailures >= fall, upstreams[i].status.healthUp else { return }
+        upstreams[i].passiveFailures = 0
+        upstreams[i].status.healthUp = false
         refreshEligibility()
         let monitor = runtime.monitors[i]
         let message = "\(fall) failures in a row, last: \(reason())"
@@ -163,12 +138,12 @@ final class LoopContext: @unchecked Sendable {
     }
 
     func passiveSuccess(_ i: Int) {
-        passiveFailures[i] = 0
+        upstreams[i].passiveFailures = 0
     }
 
     func setAdminState(_ name: String, _ state: AdminState) {
         guard let i = runtime.config.backends.firstIndex(where: { $0.name == name }) else { return }
-        adminStates[i] = state
+        upstreams[i].status.adminState = state
         refreshEligibility()
     }
 
@@ -177,7 +152,7 @@ final class LoopContext: @unchecked Sendable {
     /// The pool for `target`, if it belongs to the current configuration.
     @inline(__always)
     func pool(for target: BackendTarget) -> BackendPool? {
-        target.generation == runtime.generation ? pools[target.index] : nil
+        target.generation == runtime.generation ? upstreams[target.index].pool : nil
     }
 
     /// Publishes a reloaded configuration on this loop. Idle pooled
@@ -185,41 +160,28 @@ final class LoopContext: @unchecked Sendable {
     /// kept, and so is their health; the rest are closed. Requests in flight
     /// finish on the old snapshot.
     func install(_ new: ProxyRuntime) {
-        let newPools = new.backends.map { _ in BackendPool() }
-        let n = new.backends.count
-        var health = Array(repeating: true, count: n)
-        var since = Array(repeating: UInt64(0), count: n)
-        var keptStats = Array(repeating: BackendLoopStats(), count: n)
+        var fresh = new.config.backends.map { Upstream($0, loops: loopCount) }
         for old in runtime.backends {
+            let was = upstreams[old.index]
             if let kept = new.backends.first(where: { $0.name == old.name && $0.address == old.address }) {
-                pools[old.index].move(to: newPools[kept.index], target: kept)
-                health[kept.index] = healthUp[old.index]
-                since[kept.index] = upSince[old.index]
-                keptStats[kept.index] = stats[old.index]
+                was.pool.move(to: fresh[kept.index].pool, target: kept)
+                fresh[kept.index].status.healthUp = was.status.healthUp
+                fresh[kept.index].status.upSince = was.status.upSince
+                fresh[kept.index].stats = was.stats
             } else {
-                pools[old.index].closeAll()
+                was.pool.closeAll()
             }
         }
-        pools = newPools
         // Waiters were queued against the old limits and indices: they go on
         // now (once, past the limit), rather than wait for a slot that the
         // new configuration numbers differently.
         var waiting: [ProxySession] = []
-        for i in queues.indices { waiting += queues[i].drainAll(index: i) }
-        (slotLimit, queueLimit) = Self.shares(new, loopCount)
-        queues = new.backends.map { _ in BackendQueue() }
+        for i in upstreams.indices { waiting += upstreams[i].queue.drainAll(index: i) }
+        upstreams = fresh
         runtime = new
         router = Router(config: new.config, loopIndex: loop.index)
         if let up = storeUp { router.storeStateChanged(up: up) }
-        inFlight = Array(repeating: 0, count: n)
-        totalInFlight = 0
-        healthUp = health
-        upSince = since
-        adminStates = new.config.backends.map(\.adminState)
-        passiveFailures = Array(repeating: 0, count: n)
-        eligibility = Eligibility(count: n)
-        backupFlags = new.config.backends.map(\.backup)
-        stats = keptStats
+        view = Router.View(count: new.backends.count)
         refreshEligibility()
         for s in waiting { s.leaveQueue() }
     }
@@ -248,14 +210,14 @@ final class LoopContext: @unchecked Sendable {
     func beginDrain(onDrained: @escaping () -> Void) {
         draining = true
         self.onDrained = onDrained
-        for pool in pools { pool.closeAll() }
+        for u in upstreams { u.pool.closeAll() }
         for session in Array(sessions.values) { session.drain() }
         if sessions.isEmpty { drained() }
     }
 
     private func drained() {
         flushLog()
-        for pool in pools { pool.closeAll() }
+        for u in upstreams { u.pool.closeAll() }
         let done = onDrained
         onDrained = nil
         done?()

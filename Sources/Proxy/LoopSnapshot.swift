@@ -3,14 +3,19 @@ import Stats
 
 /// One loop's contribution to a snapshot (a copy taken on that loop).
 struct LoopSnapshot: Sendable {
+    /// One backend on that loop.
+    struct Backend: Sendable {
+        var stats: BackendLoopStats
+        var inFlight: Int
+        var queued: Int
+        var idle: Int
+        var healthUp: Bool
+        var adminState: AdminState
+    }
+
     var generation: Int
-    var stats: [BackendLoopStats]
+    var backends: [Backend]
     var loopStats: LoopStats
-    var inFlight: [Int]
-    var queued: [Int]
-    var idle: [Int]
-    var healthUp: [Bool]
-    var adminStates: [AdminState]
     var connections: Int
     var idleConnections: Int
     var spareExchanges: Int
@@ -20,9 +25,13 @@ extension LoopContext {
     func snapshot() -> LoopSnapshot {
         LoopSnapshot(
             generation: runtime.generation,
-            stats: stats, loopStats: loopStats,
-            inFlight: inFlight, queued: queues.map(\.count), idle: pools.map(\.idleCount), healthUp: healthUp, adminStates: adminStates,
-            connections: sessions.count, idleConnections: idleSessionCount, spareExchanges: exchanges.count)
+            backends: upstreams.indices.map { i in
+                let u = upstreams[i]
+                return LoopSnapshot.Backend(
+                    stats: u.stats, inFlight: view.load[i], queued: u.queue.count, idle: u.pool.idleCount,
+                    healthUp: u.status.healthUp, adminState: u.status.adminState)
+            },
+            loopStats: loopStats, connections: sessions.count, idleConnections: idleSessionCount, spareExchanges: exchanges.count)
     }
 
     /// Sessions between requests that hold no exchange (no buffers): counted

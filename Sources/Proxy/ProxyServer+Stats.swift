@@ -41,13 +41,14 @@ extension ProxyServer {
             var active = 0, idle = 0, queued = 0
             var healthUp = true
             var adminState = b.adminState
-            for p in current where i < p.stats.count {
-                traffic.add(p.stats[i])
-                active += p.inFlight[i]
-                queued += p.queued[i]
-                idle += p.idle[i]
-                healthUp = healthUp && p.healthUp[i]
-                adminState = p.adminStates[i]
+            for p in current where i < p.backends.count {
+                let b = p.backends[i]
+                traffic.add(b.stats)
+                active += b.inFlight
+                queued += b.queued
+                idle += b.idle
+                healthUp = healthUp && b.healthUp
+                adminState = b.adminState
             }
             let monitor = rt.monitors[i].snapshot
             let up = monitor.up && healthUp
@@ -102,7 +103,7 @@ extension ProxyServer {
                 let rt = self.runtime
                 var totals: [String: Int] = [:]
                 for (i, b) in rt.config.backends.enumerated() {
-                    totals[b.name] = parts.filter { $0.generation == rt.generation && i < $0.stats.count }.reduce(0) { $0 + $1.stats[i].counters[.requests] }
+                    totals[b.name] = parts.filter { $0.generation == rt.generation && i < $0.backends.count }.reduce(0) { $0 + $1.backends[i].stats.counters[.requests] }
                 }
                 self.rateHistory.record(totals)
             }

@@ -137,11 +137,6 @@ extension ProxySession {
         _modify { yield &exchange.pointee.responseStart }
     }
 
-    var queuedOn: Int {
-        _read { yield exchange.pointee.queuedOn }
-        _modify { yield &exchange.pointee.queuedOn }
-    }
-
     var queuedFresh: Bool {
         _read { yield exchange.pointee.queuedFresh }
         _modify { yield &exchange.pointee.queuedFresh }

@@ -8,17 +8,15 @@ import Stats
 extension ProxySession {
     func waitForSlot(fresh: Bool, carry: [UInt8]?) {
         let i = backendIndex
-        guard ctx.queues[i].count < ctx.queueLimit[i] else {
-            #if !TETHER_NO_STATS
-            ctx.stats[i].counters[.queueRejected] += 1
-            #endif
+        guard ctx.upstreams[i].queue.count < ctx.upstreams[i].queueLimit else {
+            ctx.count(.queueRejected, i)
             respondWithError(status: 503)
             return
         }
         queuedOn = i
         queuedFresh = fresh
         queuedCarry = carry
-        ctx.queues[i].push(self)
+        ctx.upstreams[i].queue.push(self)
         setDeadline(.queue)
     }
 
@@ -36,7 +34,7 @@ extension ProxySession {
     /// The wait ended without a slot: `queue_timeout`, or the client left.
     func abandonQueue() {
         guard queuedOn >= 0 else { return }
-        if queuedOn < ctx.queues.count { ctx.queues[queuedOn].forget() }
+        if queuedOn < ctx.upstreams.count { ctx.upstreams[queuedOn].queue.forget() }
         queuedOn = -1
         queuedCarry = nil
     }
@@ -44,9 +42,7 @@ extension ProxySession {
     func queueTimedOut() {
         let i = queuedOn
         abandonQueue()
-        #if !TETHER_NO_STATS
-        if i >= 0 && i < ctx.stats.count { ctx.stats[i].counters[.queueRejected] += 1 }
-        #endif
+        if i >= 0 && i < ctx.upstreams.count { ctx.count(.queueRejected, i) }
         respondWithError(status: 503)
     }
 }

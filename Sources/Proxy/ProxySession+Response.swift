@@ -13,7 +13,7 @@ extension ProxySession {
         if responseHeadDone {
             b.input.compact()
         } else {
-            let limit = runtime.config.limits.maxHeaderBytes + 4096
+            let limit = runtime.config.limits.headBufferLimit
             if b.input.storage.count < limit { b.input.reserve(min(limit, b.input.storage.count * 2)) }
         }
     }
@@ -36,7 +36,7 @@ extension ProxySession {
             }
             switch result {
             case .needMore:
-                if b.input.freeTail == 0 && b.input.storage.count >= runtime.config.limits.maxHeaderBytes + 4096 {
+                if b.input.freeTail == 0 && b.input.storage.count >= runtime.config.limits.headBufferLimit {
                     backendFailed(.unrelayable("response head over max_header_size"))
                     return
                 }
@@ -141,11 +141,11 @@ extension ProxySession {
             return
         }
         let i = backendIndex
-        ctx.stats[i].counters[.requests] += 1
-        if let c = BackendCounter.responses(status: status) { ctx.stats[i].counters[c] += 1 }
-        ctx.stats[i].counters[.bytesOut] += bytesToClient
-        ctx.stats[i].counters[.bytesIn] += bytesToBackend
-        if responseHeadDone { ctx.stats[i].latency.record(nanos: backendNanos) }
+        ctx.count(.requests, i)
+        if let c = BackendCounter.responses(status: status) { ctx.count(c, i) }
+        ctx.count(.bytesOut, i, by: bytesToClient)
+        ctx.count(.bytesIn, i, by: bytesToBackend)
+        if responseHeadDone { ctx.upstreams[i].stats.latency.record(nanos: backendNanos) }
         #endif
     }
 
@@ -167,7 +167,6 @@ extension ProxySession {
         // known, but the client may stop sending; close rather than wait.
         if !requestBody.isDone { closeAfterResponse = true }
         logRequest(backendNanos: ctx.loop.now - backendStart)
-        requestsServed += 1
         if closeAfterResponse || ctx.draining {
             // The request was read whole: nothing of it can still be on the way.
             cleanEnd = requestBody.isDone

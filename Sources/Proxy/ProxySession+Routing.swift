@@ -10,27 +10,27 @@ extension ProxySession {
         tried.removeAll(keepingCapacity: true)
         issueCookie = false
         keyHash = nil
-        let view = ctx.routerView
+        let view = ctx.view
         let decision = input.storage.withUnsafeBufferPointer { buf in ctx.router.route(buf, request, view) }
         guard let d = decision else { return nil }
         keyHash = d.keyHash
         issueCookie = d.issueCookie
         tried.append(d.backend)
         #if !TETHER_NO_STATS
-        if let h = d.keyHash { ctx.stats[d.backend].pinned.add(h, now: ctx.loop.now) }
+        if let h = d.keyHash { ctx.upstreams[d.backend].stats.pinned.add(h, now: ctx.loop.now) }
+        #endif
         switch d.reason {
-        case .newSession: ctx.stats[d.backend].counters[.newSessions] += 1
-        case .route: ctx.stats[d.backend].counters[.routeHits] += 1
+        case .newSession: ctx.count(.newSessions, d.backend)
+        case .route: ctx.count(.routeHits, d.backend)
         case .affinityCookie, .appCookie:
             if d.failedOver, let h = d.keyHash, let top = ctx.router.ring.top(h) {
-                ctx.stats[top].counters[.failoversAway] += 1
-                ctx.stats[d.backend].counters[.recreated] += 1
+                ctx.count(.failoversAway, top)
+                ctx.count(.recreated, d.backend)
             } else {
-                ctx.stats[d.backend].counters[.stickyHits] += 1
+                ctx.count(.stickyHits, d.backend)
             }
         case .balanced: break
         }
-        #endif
         return d.backend
     }
 
@@ -42,14 +42,14 @@ extension ProxySession {
     /// after the old one recovers.
     func failOver(carrying bytes: [UInt8]?) -> Bool {
         guard runtime === ctx.runtime, tried.count <= runtime.config.retries else { return false }
-        let view = ctx.routerView
+        let view = ctx.view
         guard let next = ctx.router.failover(keyHash: keyHash, tried: tried, view) else { return false }
-        ctx.stats[backendIndex].counters[.failoversAway] += 1
-        ctx.stats[backendIndex].counters[.retries] += 1
+        ctx.count(.failoversAway, backendIndex)
+        ctx.count(.retries, backendIndex)
         tried.append(next)
         backendIndex = next
         if ctx.router.mode == .sticky {
-            if keyHash != nil { ctx.stats[next].counters[.recreated] += 1 }
+            if keyHash != nil { ctx.count(.recreated, next) }
             issueCookie = true
         }
         attachBackend(fresh: true, carry: bytes)
@@ -62,7 +62,7 @@ extension ProxySession {
         guard issueCookie, runtime === ctx.runtime, ctx.router.mode == .sticky else { return }
         let h = ctx.router.mintKey(for: backendIndex, into: &sessionKey)
         #if !TETHER_NO_STATS
-        ctx.stats[backendIndex].pinned.add(h, now: ctx.loop.now)
+        ctx.upstreams[backendIndex].stats.pinned.add(h, now: ctx.loop.now)
         #endif
         extraFields.append(static: "Set-Cookie: ")
         extraFields.append(contentsOf: runtime.cookieName)
@@ -77,18 +77,15 @@ extension ProxySession {
         releaseLoad()
         guard runtime === ctx.runtime else { return }
         loadHeld = i
-        ctx.inFlight[i] += 1
-        ctx.totalInFlight += 1
+        ctx.loadTaken(i)
     }
 
     func releaseLoad() {
         guard loadHeld >= 0 else { return }
         let i = loadHeld
         loadHeld = -1
-        if runtime === ctx.runtime && i < ctx.inFlight.count {
-            ctx.inFlight[i] -= 1
-            ctx.totalInFlight -= 1
-            ctx.slotFreed(i)
+        if runtime === ctx.runtime && i < ctx.upstreams.count {
+            ctx.loadReleased(i)
         }
     }
 }

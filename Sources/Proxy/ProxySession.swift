@@ -14,7 +14,7 @@ import TLS
 /// A class because a connection has identity: the loop, its timers and its
 /// backend connection refer to it. It lives on one loop and is never touched
 /// from another thread.
-final class ProxySession: EventHandler, TimerTarget {
+final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
     enum Phase {
         /// TLS listeners: the handshake has not finished yet.
         case handshake
@@ -63,9 +63,13 @@ final class ProxySession: EventHandler, TimerTarget {
 
     var closeAfterResponse = false
     var clientEOF = false
-    var requestsServed = 0
     /// The connection ends after a response to a request read in full (see `beginLingering`).
     var cleanEnd = false
+    /// The backend whose queue this session waits in (-1: none). Kept on the
+    /// session, not the exchange: a session that timed out or closed stays
+    /// in the queue until it reaches the front, and telling it is stale must
+    /// not borrow an exchange (16 KiB of buffers) for a closed connection.
+    var queuedOn = -1
     /// TLS: when the keep-alive idle timeout ends (while `.tlsIdle` runs first).
     var idleUntil: UInt64 = 0
 
@@ -208,7 +212,7 @@ final class ProxySession: EventHandler, TimerTarget {
         switch phase {
         case .idle:
             // A head is partly parsed: its indices must stay put, so grow up to the limit.
-            let limit = runtime.config.limits.maxHeaderBytes + 4096
+            let limit = runtime.config.limits.headBufferLimit
             if input.storage.count < limit {
                 // (An idle connection gave its buffer back: it starts again at the usual size.)
                 input.reserve(min(limit, max(runtime.receiveBufferSize, input.storage.count * 2)))
@@ -393,10 +397,8 @@ final class ProxySession: EventHandler, TimerTarget {
         phase = .closed
         deadline = 0
         ctx.loop.cancelTimer(self)
-        if held != nil {  // only an exchange can wait in a queue or hold load
-            abandonQueue()
-            releaseLoad()
-        }
+        abandonQueue()
+        if held != nil { releaseLoad() }  // only an exchange can hold load
         listenerLimit.release()
         if let b = backend {
             backend = nil

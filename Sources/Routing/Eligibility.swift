@@ -1,39 +1,46 @@
 import Config
 
-/// Who may take what, recomputed whenever health or an admin state changes
-/// (and each tick during slow start): backups take traffic only while no
-/// primary is up; draining backends keep their sessions but take no new
-/// ones; maintenance takes nothing; a backend back from down takes a
-/// growing share of new sessions over `slow_start`.
-public struct Eligibility: Sendable, Equatable {
-    /// Takes requests of existing sessions.
-    public private(set) var existingOK: [Bool]
-    /// Takes new sessions.
-    public private(set) var newOK: [Bool]
-    /// Slow start: the share of new sessions it may take now (1 = all).
-    public private(set) var ramp: [Double]
+/// What routing needs to know of one backend besides its load, kept by
+/// each loop as health and admin actions change it.
+public struct BackendStatus: Sendable, Equatable {
+    public var backup: Bool
+    /// As the monitors last said (or as passive failures on this loop decided).
+    public var healthUp = true
+    public var adminState: AdminState
+    /// Monotonic time it last came up (0: unknown, no slow-start ramp).
+    public var upSince: UInt64 = 0
 
+    public init(backup: Bool, adminState: AdminState) {
+        self.backup = backup
+        self.adminState = adminState
+    }
+}
+
+extension Router.View {
+    /// `count` backends, all usable, none loaded.
     public init(count: Int) {
-        existingOK = Array(repeating: true, count: count)
-        newOK = Array(repeating: true, count: count)
-        ramp = Array(repeating: 1, count: count)
+        self.init(
+            existingOK: Array(repeating: true, count: count), newOK: Array(repeating: true, count: count),
+            load: Array(repeating: 0, count: count), totalLoad: 0, ramp: Array(repeating: 1, count: count))
     }
 
-    /// `upSince`: monotonic time each backend last came up (0: unknown,
-    /// no ramp); `slowStart` and `now` in the same unit.
-    public mutating func refresh(
-        backup: [Bool], healthUp: [Bool], adminStates: [AdminState], upSince: [UInt64], slowStart: UInt64, now: UInt64
-    ) {
+    /// Recomputes who may take what, whenever health or an admin state
+    /// changes (and each tick during slow start): backups take traffic only
+    /// while no primary is up; draining backends keep their sessions but
+    /// take no new ones; maintenance takes nothing; a backend back from down
+    /// takes a growing share of new sessions over `slowStart` (same unit as
+    /// `now`).
+    public mutating func refreshEligibility(_ status: [BackendStatus], slowStart: UInt64, now: UInt64) {
         var primaryUp = false
-        for i in backup.indices where !backup[i] && healthUp[i] && adminStates[i] != .maintenance {
+        for s in status where !s.backup && s.healthUp && s.adminState != .maintenance {
             primaryUp = true
         }
-        for i in backup.indices {
-            let usable = healthUp[i] && adminStates[i] != .maintenance && (!backup[i] || !primaryUp)
+        for (i, s) in status.enumerated() {
+            let usable = s.healthUp && s.adminState != .maintenance && (!s.backup || !primaryUp)
             existingOK[i] = usable
-            newOK[i] = usable && adminStates[i] == .active
-            if slowStart > 0 && upSince[i] > 0 {
-                let elapsed = now > upSince[i] ? now - upSince[i] : 0
+            newOK[i] = usable && s.adminState == .active
+            if slowStart > 0 && s.upSince > 0 {
+                let elapsed = now > s.upSince ? now - s.upSince : 0
                 ramp[i] = min(1, Double(elapsed) / Double(slowStart))
             } else {
                 ramp[i] = 1
@@ -41,8 +48,17 @@ public struct Eligibility: Sendable, Equatable {
         }
     }
 
-    /// The router's view, with this loop's load.
-    public func view(load: [Int], totalLoad: Int) -> Router.View {
-        Router.View(existingOK: existingOK, newOK: newOK, load: load, totalLoad: totalLoad, ramp: ramp)
+    /// A request on backend `i` started.
+    @inlinable
+    public mutating func loadTaken(_ i: Int) {
+        load[i] += 1
+        totalLoad += 1
+    }
+
+    /// A request on backend `i` ended.
+    @inlinable
+    public mutating func loadReleased(_ i: Int) {
+        load[i] -= 1
+        totalLoad -= 1
     }
 }

@@ -7,10 +7,16 @@ import Testing
     static func refresh(
         backup: [Bool] = [false, false, true], up: [Bool] = [true, true, true], admin: [AdminState] = [.active, .active, .active],
         upSince: [UInt64] = [0, 0, 0], slowStart: UInt64 = 0, now: UInt64 = 0
-    ) -> Eligibility {
-        var e = Eligibility(count: backup.count)
-        e.refresh(backup: backup, healthUp: up, adminStates: admin, upSince: upSince, slowStart: slowStart, now: now)
-        return e
+    ) -> Router.View {
+        var view = Router.View(count: backup.count)
+        let status = backup.indices.map { i in
+            var s = BackendStatus(backup: backup[i], adminState: admin[i])
+            s.healthUp = up[i]
+            s.upSince = upSince[i]
+            return s
+        }
+        view.refreshEligibility(status, slowStart: slowStart, now: now)
+        return view
     }
 
     @Test func backupsOnlyWhileNoPrimaryIsUp() {
@@ -41,8 +47,12 @@ import Testing
         #expect(Self.refresh(upSince: [100, 0, 0], slowStart: 0, now: 150).ramp[0] == 1, "no slow start: all at once")
     }
 
-    @Test func theViewCarriesTheLoad() {
-        let v = Self.refresh().view(load: [1, 2, 0], totalLoad: 3)
-        #expect(v.load == [1, 2, 0] && v.totalLoad == 3 && v.newOK == [true, true, false])
+    @Test func loadIsCountedPerBackendAndInTotal() {
+        var v = Self.refresh()
+        v.loadTaken(0)
+        v.loadTaken(1)
+        v.loadTaken(1)
+        v.loadReleased(0)
+        #expect(v.load == [0, 2, 0] && v.totalLoad == 2)
     }
 }
