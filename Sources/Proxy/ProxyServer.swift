@@ -16,20 +16,20 @@ public final class ProxyServer: @unchecked Sendable {
     let limit: ConnectionLimit
     let control = DispatchQueue(label: "tether.control")
     /// Mutated only on `control`.
-    private var listeners: [Listener] = []
-    private(set) var runtime: ProxyRuntime
+    var listeners: [Listener] = []
+    var runtime: ProxyRuntime
     var rateHistory = RateHistory()
     var rateTimer: DispatchSourceTimer?
     let startedAt = Clock.wallSeconds()
     /// Admin-endpoint states, with the backend's config when they were set.
     var stateOverrides: [String: (AdminState, BackendConfig)] = [:]
-    private let reloadState = Mutex(ReloadStats())
+    let reloadState = Mutex(ReloadStats())
     private let storeState = Mutex(StoreStatus())
     /// Operational events (store up/down...); the executable writes them to stderr.
     let log: @Sendable (String) -> Void
     private var pinger: StorePinger?
     /// Health monitors by "name@address": kept across reloads. Mutated on `control`.
-    private var monitors: [String: HealthMonitor] = [:]
+    var monitors: [String: HealthMonitor] = [:]
 
     struct Listener {
         var address: String
@@ -86,7 +86,7 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// Sends a monitor's state changes to every loop and the log.
-    private func wire(_ m: HealthMonitor) {
+    func wire(_ m: HealthMonitor) {
         let contexts = self.contexts
         let log = self.log
         m.onChange = { [unowned m] up, since, reason in
@@ -108,7 +108,7 @@ public final class ProxyServer: @unchecked Sendable {
     /// reload; its new settings are returned in `updates`, to apply once the
     /// reload cannot fail any more), a new one otherwise (returned in
     /// `created`, not yet started).
-    private static func makeRuntime(
+    static func makeRuntime(
         _ config: ProxyConfig, generation: Int, loops: [EventLoop], existing: [String: HealthMonitor],
         into kept: inout [String: HealthMonitor], created: inout [HealthMonitor],
         updates: inout [(HealthMonitor, HealthCheckSettings)]
@@ -139,7 +139,7 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// Binds the addresses not already open; on failure closes what it opened.
-    private func openListeners(_ configs: [ListenerConfig], keeping existing: [Listener]) throws(StartError) -> [Listener] {
+    func openListeners(_ configs: [ListenerConfig], keeping existing: [Listener]) throws(StartError) -> [Listener] {
         var result: [Listener] = []
         var opened: [Int32] = []
         for l in configs {
@@ -181,7 +181,7 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// Watches `runtime`'s session store (if any) from loop 0. Runs on `control`.
-    private func startStorePinger(_ runtime: ProxyRuntime) {
+    func startStorePinger(_ runtime: ProxyRuntime) {
         if let old = pinger {
             old.loop.execute { old.stop() }
             pinger = nil
@@ -209,91 +209,6 @@ public final class ProxyServer: @unchecked Sendable {
         }
         pinger = p
         loop.execute { p.start() }
-    }
-
-    /// Applies a new configuration: new listeners are opened (a bind error
-    /// fails the reload and changes nothing), removed ones closed, the routing
-    /// snapshot swapped on every loop. Returns notes for settings that need a
-    /// restart.
-    public func reload(_ config: ProxyConfig) throws(StartError) -> [String] {
-        let result = control.sync { () -> Result<[String], StartError> in
-            do throws(StartError) { return .success(try applyReload(config)) } catch { return .failure(error) }
-        }
-        switch result {
-        case .success(let notes):
-            return notes
-        case .failure(let error):
-            recordFailedReload(error.description)
-            throw error
-        }
-    }
-
-    /// Records a reload that failed before reaching the server (a config error).
-    public func recordFailedReload(_ message: String) {
-        reloadState.withLock {
-            $0.failed += 1
-            $0.lastError = message
-        }
-    }
-
-    private func applyReload(_ config: ProxyConfig) throws(StartError) -> [String] {
-        var notes: [String] = []
-        if config.workers != runtime.config.workers {
-            notes.append("workers changed from \(runtime.config.workers) to \(config.workers): takes effect after a restart")
-        }
-        var kept: [String: HealthMonitor] = [:]
-        var created: [HealthMonitor] = []
-        var updates: [(HealthMonitor, HealthCheckSettings)] = []
-        let newRuntime = try Self.makeRuntime(
-            config, generation: runtime.generation + 1, loops: group.loops, existing: monitors, into: &kept,
-            created: &created, updates: &updates)
-        let newListeners: [Listener]
-        do { newListeners = try openListeners(config.listeners, keeping: listeners) } catch {
-            // Nothing changes: monitors made for this reload are dropped unstarted.
-            throw error
-        }
-        for (m, settings) in updates { m.loop.execute { m.update(settings) } }
-        for (key, m) in monitors where kept[key] !== m { m.loop.execute { m.stop() } }
-        for m in created {
-            wire(m)
-            m.loop.execute { m.start() }
-        }
-        monitors = kept
-        let removed = listeners.filter { old in !newListeners.contains { $0.fd == old.fd } }
-        let added = newListeners.filter { new in !listeners.contains { $0.fd == new.fd } }
-        let storeChanged = newRuntime.config.routing.sessionStore != runtime.config.routing.sessionStore
-            || newRuntime.config.routing.store != runtime.config.routing.store
-        runtime = newRuntime
-        listeners = newListeners
-        // Per-listener caps of kept listeners: from now on; nobody is closed.
-        for l in config.listeners { listeners.first { $0.address == l.address }?.limit.maximum = l.maxConnections ?? Int.max }
-        if storeChanged { startStorePinger(newRuntime) }
-        // Admin-set states survive a reload unless it changed that backend.
-        stateOverrides = stateOverrides.filter { name, entry in config.backends.contains(entry.1) }
-        let overrides = stateOverrides.map { ($0.key, $0.value.0) }
-        limit.maximum = config.maxConnections
-        let done = DispatchGroup()
-        for (i, ctx) in contexts.enumerated() {
-            let stop = removed.map { $0.acceptors[i] }
-            let start = added.map { $0.acceptors[i] }
-            done.enter()
-            ctx.loop.execute {
-                ctx.install(newRuntime)
-                for (name, state) in overrides { ctx.setAdminState(name, state) }
-                for a in stop { a.stop() }
-                for a in start { a.start() }
-                done.leave()
-            }
-        }
-        // Accepted connections do not need their listening socket: close it
-        // once no loop watches it any more.
-        let fds = removed.map(\.fd)
-        done.notify(queue: control) { for fd in fds { close(fd) } }
-        reloadState.withLock {
-            $0.succeeded += 1
-            $0.lastError = nil
-        }
-        return notes
     }
 
     /// Graceful stop: stop accepting, let in-flight requests finish (up to the

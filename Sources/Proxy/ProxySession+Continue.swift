@@ -15,11 +15,11 @@ extension ProxySession {
     /// Appends the interim head just parsed to the client's output, if it
     /// is for this client; returns whether it did.
     func relayInterim(_ b: BackendConnection) -> Bool {
-        guard request.version == .http11 else { return false }  // RFC 9110 §15.2
-        if response.status == 100 {
-            guard request.expectContinue && !continueSettled else { return false }
-            settleContinue()
-        }
+        guard ResponsePolicy.forwardsInterim(
+            status: response.status, clientVersion: request.version, expectsContinue: request.expectContinue,
+            continueSettled: continueSettled)
+        else { return false }
+        if response.status == 100 { settleContinue() }
         b.input.storage.withUnsafeBufferPointer { buf in
             MessageWriter.appendInterimHead(buf, response, into: &output.bytes)
         }

@@ -4,45 +4,6 @@ import HTTP1
 
 /// What happens when a request cannot be completed.
 extension ProxySession {
-    enum BackendFailure {
-        case connect(Int32)
-        case connectTimeout
-        case responseTimeout
-        case io(Int32)
-        case closed
-        /// Bytes that are not HTTP, or break their own framing: the backend's fault.
-        case invalidResponse(HTTPParseError)
-        /// Valid HTTP that Tether will not pass on (a head over its limit, a
-        /// `101` it never asked for): Tether's limits, not the backend's health.
-        case unrelayable(StaticString)
-
-        var reason: String {
-            switch self {
-            case .connect(let e): return "connect: \(String(cString: strerror(e)))"
-            case .connectTimeout: return "connect timeout"
-            case .responseTimeout: return "response timeout"
-            case .io(let e): return "\(String(cString: strerror(e)))"
-            case .closed: return "closed before a response"
-            case .invalidResponse(let e): return "invalid response (\(e))"
-            case .unrelayable(let why): return "\(why)"
-            }
-        }
-
-        /// Passive health counts only what the backend did wrong.
-        var blamesBackend: Bool {
-            if case .unrelayable = self { return false }
-            return true
-        }
-
-        /// `504` when the backend was too slow, `502` when it failed.
-        var status: Int {
-            switch self {
-            case .connectTimeout, .responseTimeout: return 504
-            default: return 502
-            }
-        }
-    }
-
     /// The backend failed. Before any response byte reached the client the
     /// client gets a 502/504; after, its connection is reset, because a
     /// half-written response must never look complete or be followed by another.
@@ -52,26 +13,20 @@ extension ProxySession {
             backend = nil
             releaseLoad()
             b.close()
-            if isStaleReuse(b, failure) {
+            let retry = RetryPolicy.retry(
+                .init(failure: failure, receivedForRequest: b.receivedForRequest, reusedConnection: b.requestsServed > 0,
+                      retriedStale: retriedStale, idempotent: request.method.isIdempotent, hasBody: request.framing != .none,
+                      responseHeadDone: responseHeadDone))
+            if retry == .freshConnection {
                 retriedStale = true
                 attachBackend(fresh: true)
                 return
             }
             if runtime === ctx.runtime && failure.blamesBackend { ctx.passiveFailure(backendIndex, failure.reason) }
-            switch failure {
-            case .connect, .connectTimeout:
-                // Nothing reached the backend: everything queued can go elsewhere.
-                if failOver(carrying: b.send.bytes) { return }
-            case .closed, .io:
-                // RFC 9110 §9.2.2: an idempotent request that got no response
-                // byte may be repeated; only when its body is not needed.
-                if !responseHeadDone && !b.receivedForRequest && request.method.isIdempotent
-                    && request.framing == .none && failOver(carrying: forwardHead)
-                {
-                    return
-                }
-            default:
-                break
+            switch retry {
+            case .nextBackendWithQueuedBytes: if failOver(carrying: b.send.bytes) { return }
+            case .nextBackendWithHead: if failOver(carrying: forwardHead) { return }
+            case .freshConnection, nil: break
             }
         }
         if responseHeadDone {
@@ -97,18 +52,6 @@ extension ProxySession {
             break
         }
         respondWithError(status: failure.status)
-    }
-
-    /// A pooled connection the backend closed just as it was reused (EOF, or
-    /// a reset on write or read) before any response byte: the backend never
-    /// saw the request, so sending it again on a fresh connection cannot
-    /// duplicate it. Only body-less requests: a streamed body cannot be replayed.
-    private func isStaleReuse(_ b: BackendConnection, _ failure: BackendFailure) -> Bool {
-        switch failure {
-        case .closed, .io: break
-        default: return false
-        }
-        return !b.receivedForRequest && b.requestsServed > 0 && !retriedStale && request.framing == .none
     }
 
     /// `request_timeout` passed: 504 if the client has no response head yet,

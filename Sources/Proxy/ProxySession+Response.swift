@@ -85,18 +85,10 @@ extension ProxySession {
     }
 
     private func startResponse(headEnd: Int, _ b: BackendConnection) {
-        let framing: MessageWriter.ClientFraming
-        switch response.framing {
-        case .none, .length:
-            framing = .asIs
-        case .chunked:
-            framing = request.version == .http11 ? .chunked : .close
-        case .untilClose:
-            framing = .close
-        }
-        if framing == .close { closeAfterResponse = true }
-        // RFC 9110 §6.5.1: trailers only to a client that said it takes them.
-        let trailers = framing == .chunked && request.acceptsTrailers
+        let plan = ResponsePolicy.framing(response.framing, clientVersion: request.version, clientTakesTrailers: request.acceptsTrailers)
+        if plan.closesConnection { closeAfterResponse = true }
+        let framing = plan.client
+        let trailers = plan.trailers
         renderAffinityCookie()
         responseStart = output.sent + output.count
         b.input.storage.withUnsafeBufferPointer { buf in
