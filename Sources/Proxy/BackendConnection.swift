@@ -1,8 +1,10 @@
 import EventLoop
 import Glibc
+import HTTP1
 
-/// One TCP connection to a backend, bound to one loop. It moves bytes and
-/// keeps time; what the bytes mean is the session's business. Between requests
+/// One TCP connection to a backend, bound to one loop. It moves bytes,
+/// keeps time, and reads its response itself (`+Response`): the session
+/// gets the head, the body in its output, the end. Between requests
 /// it sits in its loop's pool, still watched, so that a backend closing it is
 /// noticed before the connection is handed out again.
 final class BackendConnection: EventHandler, TimerTarget {
@@ -35,6 +37,14 @@ final class BackendConnection: EventHandler, TimerTarget {
     /// then on; the answer may still be waiting to be read.
     private(set) var sendFailed = false
     private var interest: UInt32 = 0
+    /// The response to the current request (one at a time on a connection).
+    var parser = ResponseParser()
+    var head = ResponseHead()
+    var body = BodyRelay()
+    /// The final head is parsed (interim ones do not count).
+    var headDone = false
+    /// The request's method: a `HEAD` response has no body whatever it says.
+    var method: HTTPMethod = .get
 
     var deadline: UInt64 = 0
     var timerSlot = -1
@@ -80,8 +90,13 @@ final class BackendConnection: EventHandler, TimerTarget {
     // MARK: Lifecycle driven by the session
 
     /// A request was queued in `send`: start the response clock once it is on its way.
-    func beginRequest(session: ProxySession) {
+    func beginRequest(session: ProxySession, method: HTTPMethod, limits: HTTPLimits) {
         self.session = session
+        self.method = method
+        parser.limits = limits
+        parser.reset()
+        headDone = false
+        body = BodyRelay()
         receivedForRequest = false
         sendFailed = false
         readPaused = false
@@ -215,7 +230,7 @@ final class BackendConnection: EventHandler, TimerTarget {
 
     private func readAvailable() {
         if input.freeTail == 0 {
-            session?.makeRoomInBackendInput()
+            if let s = session { makeRoom(limits: s.runtime.config.limits) }
             if input.freeTail == 0 {
                 // The session cannot take more until the client reads; it resumes us.
                 setReadPaused(true)
@@ -227,11 +242,11 @@ final class BackendConnection: EventHandler, TimerTarget {
             if n == 0 { return }
             receivedForRequest = true
             armResponseTimer()
-            session?.backendReadable()
+            relay()
         case .wouldBlock:
             return
         case .eof:
-            session?.backendEOF()
+            endOfStream()
         case .error(let e):
             session?.backendFailed(.io(e))
         }

@@ -1,3 +1,4 @@
+import EventLoop
 import HTTP1
 
 /// Moves one message body from a receive buffer to a send queue, re-framing
@@ -40,6 +41,21 @@ struct BodyRelay {
     enum Outcome {
         case progressed
         case failed(HTTPParseError)
+    }
+
+    /// Relays the unread bytes of `input` into `output` until it holds
+    /// `highWater` pending bytes; `input`'s read index moves past what was
+    /// taken. Both directions go through here.
+    mutating func relay(from input: inout ReceiveBuffer, to output: inout SendQueue, highWater: Int, moved: inout Int) -> Outcome {
+        let limit = output.appendLimit(highWater: highWater)
+        var readIndex = input.readIndex
+        let outcome = input.storage.withUnsafeBufferPointer { buf in
+            var view = ReceiveBufferView(storage: buf, readIndex: input.readIndex, writeIndex: input.writeIndex)
+            defer { readIndex = view.readIndex }
+            return relay(from: &view, to: &output.bytes, highWater: limit, moved: &moved)
+        }
+        input.readIndex = readIndex
+        return outcome
     }
 
     /// Relays what `input` holds, stopping when `output` passes `highWater`.

@@ -1,9 +1,10 @@
 import HTTP1
 
 /// Everything one request needs from its first byte to its response's last:
-/// parser state, both heads, both body relays, routing, queueing and the
-/// access-log facts, plus (while pooled) the connection's receive and send
-/// buffers.
+/// the request's parser state, head and body relay, routing, queueing and
+/// the access-log facts, plus (while pooled) the connection's receive and
+/// send buffers. (The response is parsed by the backend connection that
+/// reads it.)
 ///
 /// A keep-alive connection holds an exchange only while it has bytes to deal
 /// with (see `ProxySession.exchange`). The moment it is idle with nothing
@@ -25,9 +26,6 @@ struct Exchange {
     var parser: RequestParser
     var request = RequestHead()
     var requestBody = BodyRelay()
-    var responseParser: ResponseParser
-    var response = ResponseHead()
-    var responseBody = BodyRelay()
     var backendIndex = -1
 
     // Routing of the request (see Router and ProxySession+Routing).
@@ -71,7 +69,6 @@ struct Exchange {
 
     init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
-        responseParser = ResponseParser(limits: limits)
         requestLine.reserveCapacity(256)
         forwardHead.reserveCapacity(1024)
     }
@@ -83,8 +80,6 @@ struct Exchange {
     mutating func reset(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
         requestBody = BodyRelay()
-        responseParser = ResponseParser(limits: limits)
-        responseBody = BodyRelay()
         backendIndex = -1
         keyHash = nil
         issueCookie = false

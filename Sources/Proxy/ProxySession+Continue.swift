@@ -14,15 +14,13 @@ import HTTP1
 extension ProxySession {
     /// Appends the interim head just parsed to the client's output, if it
     /// is for this client; returns whether it did.
-    func relayInterim(_ b: BackendConnection) -> Bool {
+    func responseInterim(_ head: ResponseHead, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
         guard ResponsePolicy.forwardsInterim(
-            status: response.status, clientVersion: request.version, expectsContinue: request.expectContinue,
+            status: head.status, clientVersion: request.version, expectsContinue: request.expectContinue,
             continueSettled: continueSettled)
         else { return false }
-        if response.status == 100 { settleContinue() }
-        b.input.storage.withUnsafeBufferPointer { buf in
-            MessageWriter.appendInterimHead(buf, response, into: &output.bytes)
-        }
+        if head.status == 100 { settleContinue() }
+        MessageWriter.appendInterimHead(buf, head, into: &output.bytes)
         return true
     }
 

@@ -57,21 +57,6 @@ extension ProxySession {
         _modify { yield &exchange.pointee.requestBody }
     }
 
-    var responseParser: ResponseParser {
-        _read { yield exchange.pointee.responseParser }
-        _modify { yield &exchange.pointee.responseParser }
-    }
-
-    var response: ResponseHead {
-        _read { yield exchange.pointee.response }
-        _modify { yield &exchange.pointee.response }
-    }
-
-    var responseBody: BodyRelay {
-        _read { yield exchange.pointee.responseBody }
-        _modify { yield &exchange.pointee.responseBody }
-    }
-
     var backendIndex: Int {
         _read { yield exchange.pointee.backendIndex }
         _modify { yield &exchange.pointee.backendIndex }

@@ -19,7 +19,6 @@ extension ProxySession {
             // A reload happened: the next request uses the new configuration.
             runtime = ctx.runtime
             parser.limits = runtime.config.limits
-            responseParser.limits = runtime.config.limits
         }
         // Pipelined requests wait until the client has read earlier responses.
         if output.count >= runtime.highWater {
@@ -47,7 +46,6 @@ extension ProxySession {
         responseHeadDone = false
         retriedStale = false
         continueSettled = false
-        responseParser.reset()
         recordRequestLine(fallback: false)
 
         backendIndex = -1
@@ -111,7 +109,7 @@ extension ProxySession {
         b.send.bytes.append(contentsOf: carry ?? forwardHead)
         bytesToBackend = forwardHead.count
         pumpRequestBody(flush: false)
-        b.beginRequest(session: self)
+        b.beginRequest(session: self, method: request.method, limits: runtime.config.limits)
     }
 
     /// Moves buffered body bytes to the backend, within its high-water mark.
@@ -119,14 +117,7 @@ extension ProxySession {
         guard let b = backend else { return }
         if !requestBody.isDone {
             var moved = 0
-            let limit = b.send.appendLimit(highWater: runtime.highWater)
-            var readIndex = input.readIndex
-            let outcome = input.storage.withUnsafeBufferPointer { buf in
-                var view = ReceiveBufferView(storage: buf, readIndex: input.readIndex, writeIndex: input.writeIndex)
-                defer { readIndex = view.readIndex }
-                return requestBody.relay(from: &view, to: &b.send.bytes, highWater: limit, moved: &moved)
-            }
-            input.readIndex = readIndex
+            let outcome = requestBody.relay(from: &input, to: &b.send, highWater: runtime.highWater, moved: &moved)
             bytesToBackend += moved
             // The backend's clock measures the backend: while the client is
             // still uploading, each piece it takes starts the clock again.

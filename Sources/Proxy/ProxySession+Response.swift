@@ -2,105 +2,24 @@ import EventLoop
 import HTTP1
 import Stats
 
-/// Relay the backend's response: interim responses, the head, the body.
+/// The response as the backend connection hands it over (see
+/// `BackendConnection+Response`): the final head, the end; then recycle,
+/// count and log.
 extension ProxySession {
-    func backendReadable() {
-        relayResponse()
-    }
-
-    func makeRoomInBackendInput() {
-        guard let b = backend else { return }
-        if responseHeadDone {
-            b.input.compact()
-        } else {
-            let limit = runtime.config.limits.headBufferLimit
-            if b.input.storage.count < limit { b.input.reserve(min(limit, b.input.storage.count * 2)) }
-        }
-    }
-
-    func relayResponse() {
-        guard phase == .exchange, let b = backend else { return }
-        var interim = false
-        while !responseHeadDone {
-            // Nothing buffered (an interim head took all there was): start
-            // the next head at the front, where the next read will put it.
-            if b.input.isEmpty {
-                b.input.compact()
-                if interim { flushOutput() }
-                return
-            }
-            let result = b.input.storage.withUnsafeBufferPointer { buf in
-                responseParser.parse(
-                    buf, start: b.input.readIndex, end: b.input.writeIndex,
-                    requestMethod: request.method, into: &response)
-            }
-            switch result {
-            case .needMore:
-                if b.input.freeTail == 0 && b.input.storage.count >= runtime.config.limits.headBufferLimit {
-                    backendFailed(.unrelayable("response head over max_header_size"))
-                    return
-                }
-                if interim { flushOutput() }
-                return
-            case .failed(.headersTooLarge):
-                backendFailed(.unrelayable("response head over max_header_size"))
-                return
-            case .failed(let error):
-                backendFailed(.invalidResponse(error))
-                return
-            case .complete(let headEnd):
-                if response.isInformational {
-                    if response.status == 101 {
-                        // Upgrade is never forwarded, so no tunnel can follow.
-                        backendFailed(.unrelayable("101 Switching Protocols without an upgrade"))
-                        return
-                    }
-                    interim = relayInterim(b) || interim
-                    b.input.readIndex = headEnd
-                    continue
-                }
-                startResponse(headEnd: headEnd, b)
-            }
-        }
-        var moved = 0
-        let limit = output.appendLimit(highWater: runtime.highWater)
-        var readIndex = b.input.readIndex
-        let outcome = b.input.storage.withUnsafeBufferPointer { buf in
-            var view = ReceiveBufferView(storage: buf, readIndex: b.input.readIndex, writeIndex: b.input.writeIndex)
-            defer { readIndex = view.readIndex }
-            return responseBody.relay(from: &view, to: &output.bytes, highWater: limit, moved: &moved)
-        }
-        b.input.readIndex = readIndex
-        bytesToClient += moved
-        if case .failed(let error) = outcome {
-            backendFailed(.invalidResponse(error))
-            return
-        }
-        if responseBody.isDone {
-            finishExchange()
-            return
-        }
-        b.setReadPaused(output.count >= runtime.highWater)
-        flushOutput()
-    }
-
-    private func startResponse(headEnd: Int, _ b: BackendConnection) {
-        let plan = ResponsePolicy.framing(response.framing, clientVersion: request.version, clientTakesTrailers: request.acceptsTrailers)
+    /// The backend's final head: the client's head goes into the output
+    /// (with the affinity cookie when the session must be pinned), and the
+    /// connection learns how to frame the body for this client.
+    func responseHead(_ head: ResponseHead, _ buf: UnsafeBufferPointer<UInt8>) -> ResponsePolicy.Framing {
+        let plan = ResponsePolicy.framing(head.framing, clientVersion: request.version, clientTakesTrailers: request.acceptsTrailers)
         if plan.closesConnection { closeAfterResponse = true }
-        let framing = plan.client
-        let trailers = plan.trailers
         renderAffinityCookie()
         responseStart = output.sent + output.count
-        b.input.storage.withUnsafeBufferPointer { buf in
-            MessageWriter.appendResponseHead(
-                buf, response, clientFraming: framing, keepAlive: !closeAfterResponse,
-                clientVersion: request.version, trailers: trailers, extra: extraFields, into: &output.bytes)
-        }
-        b.input.readIndex = headEnd
-        responseBody = BodyRelay(framing: response.framing, rechunk: framing == .chunked, maxBody: .max, trailers: trailers)
+        MessageWriter.appendResponseHead(
+            buf, head, clientFraming: plan.client, keepAlive: !closeAfterResponse,
+            clientVersion: request.version, trailers: plan.trailers, extra: extraFields, into: &output.bytes)
         responseHeadDone = true
         settleContinue()  // a final answer ends any wait for 100
-        status = response.status
+        status = head.status
         if runtime === ctx.runtime {
             if status >= 500 && runtime.checkSettings[backendIndex].passive5xx {
                 ctx.passiveFailure(backendIndex, "status \(status)")
@@ -108,20 +27,7 @@ extension ProxySession {
                 ctx.passiveSuccess(backendIndex)
             }
         }
-    }
-
-    /// The backend closed its side.
-    func backendEOF() {
-        guard phase == .exchange, backend != nil else { return }
-        if responseHeadDone, case .untilClose = responseBody.mode {
-            relayResponse()  // take what is still buffered
-            if backend != nil {
-                responseBody = BodyRelay()
-                finishExchange()
-            }
-            return
-        }
-        backendFailed(.closed)
+        return plan
     }
 
     /// Counters for the admin endpoint: loop-local, no lock.
@@ -142,13 +48,13 @@ extension ProxySession {
     }
 
     /// The response is complete: recycle the backend connection, log, go on.
-    func finishExchange() {
+    func responseComplete() {
         guard let b = backend else { return }
         backend = nil
         releaseLoad()
         // Unsent request bytes (the backend answered before reading all of
         // the body) would go out ahead of the next request: not reusable.
-        let reusable = response.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && !b.sendFailed && b.isConnected
+        let reusable = b.head.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && !b.sendFailed && b.isConnected
         if reusable, let pool = ctx.pool(for: b.target) {
             b.requestsServed += 1
             pool.release(b, max: runtime.config.pool.maxIdlePerBackend)

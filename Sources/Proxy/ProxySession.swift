@@ -280,7 +280,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
                 // the client drains the rest.
                 if phase == .exchange, let b = backend, b.readPaused, output.count < runtime.highWater / 2 {
                     b.setReadPaused(false)
-                    relayResponse()
+                    b.relay()
                     return
                 }
                 updateInterest()
@@ -298,7 +298,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
             if deadlineKind == .send { setDeadline(bodyDeadline) }
             if let b = backend, b.readPaused {
                 b.setReadPaused(false)
-                relayResponse()
+                b.relay()
                 return
             }
         case .idle:
