@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["Health"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Config", "HTTP1"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "HTTP1"]),
         // Servers/: the Python servers and the lifeline wrapper the tests run.
         .testTarget(name: "IntegrationTests", dependencies: ["HTTP1", "COpenSSL", "CSystem"], exclude: ["Servers"]),
     ]

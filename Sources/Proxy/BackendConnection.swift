@@ -38,13 +38,7 @@ final class BackendConnection: EventHandler, TimerTarget {
     private(set) var sendFailed = false
     private var interest: UInt32 = 0
     /// The response to the current request (one at a time on a connection).
-    var parser = ResponseParser()
-    var head = ResponseHead()
-    var body = BodyRelay()
-    /// The final head is parsed (interim ones do not count).
-    var headDone = false
-    /// The request's method: a `HEAD` response has no body whatever it says.
-    var method: HTTPMethod = .get
+    var reader = ResponseReader()
 
     var deadline: UInt64 = 0
     var timerSlot = -1
@@ -92,11 +86,7 @@ final class BackendConnection: EventHandler, TimerTarget {
     /// A request was queued in `send`: start the response clock once it is on its way.
     func beginRequest(session: ProxySession, method: HTTPMethod, limits: HTTPLimits) {
         self.session = session
-        self.method = method
-        parser.limits = limits
-        parser.reset()
-        headDone = false
-        body = BodyRelay()
+        reader.begin(method: method, limits: limits)
         receivedForRequest = false
         sendFailed = false
         readPaused = false

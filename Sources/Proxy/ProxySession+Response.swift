@@ -54,7 +54,7 @@ extension ProxySession {
         releaseLoad()
         // Unsent request bytes (the backend answered before reading all of
         // the body) would go out ahead of the next request: not reusable.
-        let reusable = b.head.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && !b.sendFailed && b.isConnected
+        let reusable = b.reader.head.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && !b.sendFailed && b.isConnected
         if reusable, let pool = ctx.pool(for: b.target) {
             b.requestsServed += 1
             pool.release(b, max: runtime.config.pool.maxIdlePerBackend)
