@@ -25,7 +25,7 @@ import HTTP1
 struct Exchange {
     var parser: RequestParser
     var request = RequestHead()
-    var requestBody = BodyRelay()
+    var forwarder = RequestForwarder()
     var backendIndex = -1
 
     // Routing of the request (see Router and ProxySession+Routing).
@@ -40,9 +40,6 @@ struct Exchange {
     /// Request bytes handed to the backend (head and body), for stats.
     var bytesToBackend = 0
 
-    /// The forwarded head, kept so that a request that met a stale pooled
-    /// connection can be sent again on a fresh one.
-    var forwardHead: [UInt8] = []
     var retriedStale = false
     var responseHeadDone = false
     /// `Expect: 100-continue` needs no more waiting (see `+Continue`).
@@ -70,7 +67,6 @@ struct Exchange {
     init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
         requestLine.reserveCapacity(256)
-        forwardHead.reserveCapacity(1024)
     }
 
     /// Back to the state a new connection's first request finds; arrays keep
@@ -79,7 +75,7 @@ struct Exchange {
     /// reads a head before that), and the spare buffers, which are the pool's.
     mutating func reset(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
-        requestBody = BodyRelay()
+        forwarder.reset()
         backendIndex = -1
         keyHash = nil
         issueCookie = false
@@ -88,7 +84,6 @@ struct Exchange {
         sessionKey.removeAll(keepingCapacity: true)
         extraFields.removeAll(keepingCapacity: true)
         bytesToBackend = 0
-        forwardHead.removeAll(keepingCapacity: true)
         retriedStale = false
         responseHeadDone = false
         continueSettled = false

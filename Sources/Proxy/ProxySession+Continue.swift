@@ -35,7 +35,7 @@ extension ProxySession {
     /// What the client connection's clock runs for while a request is in
     /// flight: the body's pauses, or first the wait for a `100`.
     var bodyDeadline: DeadlineKind? {
-        if requestBody.isDone { return nil }
+        if forwarder.bodyDone { return nil }
         return request.expectContinue && !continueSettled ? .expect : .body
     }
 

@@ -42,6 +42,11 @@ extension ProxySession {
 
     // MARK: The exchange's state, as the session's own
 
+    var forwarder: RequestForwarder {
+        _read { yield exchange.pointee.forwarder }
+        _modify { yield &exchange.pointee.forwarder }
+    }
+
     var parser: RequestParser {
         _read { yield exchange.pointee.parser }
         _modify { yield &exchange.pointee.parser }
@@ -50,11 +55,6 @@ extension ProxySession {
     var request: RequestHead {
         _read { yield exchange.pointee.request }
         _modify { yield &exchange.pointee.request }
-    }
-
-    var requestBody: BodyRelay {
-        _read { yield exchange.pointee.requestBody }
-        _modify { yield &exchange.pointee.requestBody }
     }
 
     var backendIndex: Int {
@@ -95,11 +95,6 @@ extension ProxySession {
     var bytesToBackend: Int {
         _read { yield exchange.pointee.bytesToBackend }
         _modify { yield &exchange.pointee.bytesToBackend }
-    }
-
-    var forwardHead: [UInt8] {
-        _read { yield exchange.pointee.forwardHead }
-        _modify { yield &exchange.pointee.forwardHead }
     }
 
     var retriedStale: Bool {

@@ -25,7 +25,7 @@ extension ProxySession {
             if runtime === ctx.runtime && failure.blamesBackend { ctx.passiveFailure(backendIndex, failure.reason) }
             switch retry {
             case .nextBackendWithQueuedBytes: if failOver(carrying: b.send.bytes) { return }
-            case .nextBackendWithHead: if failOver(carrying: forwardHead) { return }
+            case .nextBackendWithHead: if failOver(carrying: forwarder.head) { return }
             case .freshConnection, nil: break
             }
         }

@@ -58,21 +58,17 @@ extension ProxySession {
             return
         }
         backendIndex = index
-        forwardHead.removeAll(keepingCapacity: true)
         let target = runtime.backends[index]
+        let maxBody = runtime.config.limits.maxBodySize
         input.storage.withUnsafeBufferPointer { buf in
             peer.withUnsafeBufferPointer { address in
                 target.hostBytes.withUnsafeBufferPointer { host in
-                    MessageWriter.appendRequestHead(
-                        buf, request, info: .init(clientAddress: address, isTLS: transport.isTLS, fallbackHost: host),
-                        into: &forwardHead)
+                    forwarder.begin(
+                        buf, request, info: .init(clientAddress: address, isTLS: transport.isTLS, fallbackHost: host), maxBody: maxBody)
                 }
             }
         }
         input.readIndex = headEnd
-        // Request trailers always go on: the backend speaks HTTP/1.1, whose
-        // chunked framing every recipient must be able to read them in.
-        requestBody = BodyRelay(framing: request.framing, rechunk: true, maxBody: runtime.config.limits.maxBodySize, trailers: true)
         if !input.isEmpty { continueSettled = true }  // the body came without waiting for a 100
         closeAfterResponse = !request.keepAlive || ctx.draining
         exchangeDeadline = runtime.requestTimeout > 0 ? ctx.loop.now + runtime.requestTimeout : 0
@@ -106,8 +102,8 @@ extension ProxySession {
         backend = b
         backendStart = ctx.loop.now
         holdLoad(backendIndex)
-        b.send.bytes.append(contentsOf: carry ?? forwardHead)
-        bytesToBackend = forwardHead.count
+        b.send.bytes.append(contentsOf: carry ?? forwarder.head)
+        bytesToBackend = forwarder.head.count
         pumpRequestBody(flush: false)
         b.beginRequest(session: self, method: request.method, limits: runtime.config.limits)
     }
@@ -115,18 +111,19 @@ extension ProxySession {
     /// Moves buffered body bytes to the backend, within its high-water mark.
     func pumpRequestBody(flush: Bool = true) {
         guard let b = backend else { return }
-        if !requestBody.isDone {
-            var moved = 0
-            let outcome = requestBody.relay(from: &input, to: &b.send, highWater: runtime.highWater, moved: &moved)
-            bytesToBackend += moved
-            // The backend's clock measures the backend: while the client is
-            // still uploading, each piece it takes starts the clock again.
-            if moved > 0 && b.isConnected { b.armResponseTimer() }
-            if case .failed(let error) = outcome {
+        if !forwarder.bodyDone {
+            switch forwarder.pump(&input, into: &b.send, highWater: runtime.highWater) {
+            case .failed(let error, let moved):
+                bytesToBackend += moved
                 requestBodyFailed(error)
                 return
-            }
-            if requestBody.isDone {
+            case .body(let moved):
+                bytesToBackend += moved
+                // The backend's clock measures the backend: while the client is
+                // still uploading, each piece it takes starts the clock again.
+                if moved > 0 && b.isConnected { b.armResponseTimer() }
+            case .done(let moved):
+                bytesToBackend += moved
                 setDeadline(output.isEmpty ? nil : .send)
                 if b.isConnected { b.armResponseTimer() }
             }
@@ -137,7 +134,7 @@ extension ProxySession {
 
     /// The backend took what was queued: more body may follow.
     func backendDrained() {
-        if phase == .exchange && !requestBody.isDone {
+        if phase == .exchange && !forwarder.bodyDone {
             pumpRequestBody()
         }
     }

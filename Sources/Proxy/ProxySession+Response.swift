@@ -54,7 +54,7 @@ extension ProxySession {
         releaseLoad()
         // Unsent request bytes (the backend answered before reading all of
         // the body) would go out ahead of the next request: not reusable.
-        let reusable = b.reader.head.keepAlive && requestBody.isDone && b.input.isEmpty && b.send.isEmpty && !b.sendFailed && b.isConnected
+        let reusable = b.reader.head.keepAlive && forwarder.bodyDone && b.input.isEmpty && b.send.isEmpty && !b.sendFailed && b.isConnected
         if reusable, let pool = ctx.pool(for: b.target) {
             b.requestsServed += 1
             pool.release(b, max: runtime.config.pool.maxIdlePerBackend)
@@ -63,11 +63,11 @@ extension ProxySession {
         }
         // Unread request body left on the client connection: its framing is
         // known, but the client may stop sending; close rather than wait.
-        if !requestBody.isDone { closeAfterResponse = true }
+        if !forwarder.bodyDone { closeAfterResponse = true }
         logRequest(backendNanos: ctx.loop.now - backendStart)
         if closeAfterResponse || ctx.draining {
             // The request was read whole: nothing of it can still be on the way.
-            cleanEnd = requestBody.isDone
+            cleanEnd = forwarder.bodyDone
             closeAfterFlush()
             return
         }

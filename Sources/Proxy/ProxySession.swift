@@ -233,7 +233,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
         case .idle:
             parseNextRequest()
         case .exchange:
-            if !requestBody.isDone {
+            if !forwarder.bodyDone {
                 continueSettled = true  // the body comes anyway: no 100 needed
                 if queuedOn < 0 { setDeadline(.body) }  // while queued, queue_timeout rules
                 pumpRequestBody()
@@ -252,7 +252,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
         case .handshake, .idle, .closing, .lingering:
             closeNow()
         case .exchange:
-            if requestBody.isDone {
+            if forwarder.bodyDone {
                 // Half-close after a complete request: answer it, then close.
                 closeAfterResponse = true
                 updateInterest()
@@ -322,7 +322,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
         case .idle:
             if !clientEOF && output.count < hw { want = EventLoop.readable }
         case .exchange:
-            let backendFull = !requestBody.isDone && (backend?.send.count ?? 0) >= hw
+            let backendFull = !forwarder.bodyDone && (backend?.send.count ?? 0) >= hw
             if !clientEOF && !backendFull && (input.freeTail > 0 || input.readIndex > 0) { want = EventLoop.readable }
         case .lingering:
             want = EventLoop.readable

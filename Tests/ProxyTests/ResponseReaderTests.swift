@@ -25,19 +25,8 @@ import Testing
 
         /// Feeds `text` and runs the reader until it wants more (or ends).
         mutating func feed(_ text: String) {
-            let bytes = Array(text.utf8)
-            var offset = 0
-            while offset < bytes.count {
-                if input.freeTail == 0 { input.compact() }
-                if input.freeTail == 0 { input.reserve(input.storage.count * 2) }
-                _ = input.fill { p, n in
-                    let k = min(n, bytes.count - offset)
-                    bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress! + offset, byteCount: k) }
-                    offset += k
-                    return .bytes(k)
-                }
-                run()
-            }
+            input.append(text)
+            run()
         }
 
         mutating func run() {
