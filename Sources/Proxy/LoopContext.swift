@@ -63,6 +63,25 @@ final class LoopContext: @unchecked Sendable {
 
     // MARK: max_conns
 
+    /// Whether `runtime` (a request's configuration snapshot) is still this
+    /// loop's: backend indices, the router, loads and queues are numbered by
+    /// it. A request that began before a reload finishes on its own
+    /// snapshot and touches none of them.
+    @inline(__always)
+    func isCurrent(_ runtime: ProxyRuntime) -> Bool {
+        runtime === self.runtime
+    }
+
+    /// Backend `i` of `runtime` in this loop's current numbering: `i` while
+    /// `runtime` is current; after a reload, the same backend (name and
+    /// address), whose health and counters the reload kept, or nil.
+    func currentIndex(_ runtime: ProxyRuntime, _ i: Int) -> Int? {
+        if runtime === self.runtime { return i }
+        guard i >= 0 && i < runtime.backends.count else { return nil }
+        let old = runtime.backends[i]
+        return self.runtime.backends.first { $0.name == old.name && $0.address == old.address }?.index
+    }
+
     /// Backend `i` can take one more request from this loop now.
     @inline(__always)
     func hasSlot(_ i: Int) -> Bool {

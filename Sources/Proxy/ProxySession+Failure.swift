@@ -22,7 +22,7 @@ extension ProxySession {
                 attachBackend(fresh: true)
                 return
             }
-            if runtime === ctx.runtime && failure.blamesBackend { ctx.passiveFailure(backendIndex, failure.reason) }
+            if failure.blamesBackend, let i = ctx.currentIndex(runtime, backendIndex) { ctx.passiveFailure(i, failure.reason) }
             switch retry {
             case .nextBackendWithQueuedBytes: if failOver(carrying: b.send.bytes) { return }
             case .nextBackendWithHead: if failOver(carrying: forwarder.head) { return }

@@ -15,7 +15,7 @@ extension ProxySession {
             updateInterest()
             return
         }
-        if runtime !== ctx.runtime {
+        if !ctx.isCurrent(runtime) {
             // A reload happened: the next request uses the new configuration.
             runtime = ctx.runtime
             parser.limits = runtime.config.limits
@@ -81,7 +81,7 @@ extension ProxySession {
     /// bytes queued for a connection that failed to connect (head and any
     /// body so far), sent instead of the head.
     func attachBackend(fresh: Bool, carry: [UInt8]? = nil) {
-        if runtime === ctx.runtime && !ctx.hasSlot(backendIndex) {
+        if ctx.isCurrent(runtime) && !ctx.hasSlot(backendIndex) {
             waitForSlot(fresh: fresh, carry: carry)
             return
         }
@@ -92,7 +92,7 @@ extension ProxySession {
             case .success(let c):
                 conn = c
             case .failure(.connect(let e)):
-                if runtime === ctx.runtime { ctx.passiveFailure(backendIndex, BackendFailure.connect(e).reason) }
+                if let i = ctx.currentIndex(runtime, backendIndex) { ctx.passiveFailure(i, BackendFailure.connect(e).reason) }
                 if failOver(carrying: carry) { return }
                 backendFailed(.connect(e))
                 return

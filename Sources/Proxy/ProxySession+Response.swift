@@ -20,11 +20,11 @@ extension ProxySession {
         responseHeadDone = true
         settleContinue()  // a final answer ends any wait for 100
         status = head.status
-        if runtime === ctx.runtime {
+        if let i = ctx.currentIndex(runtime, backendIndex) {
             if status >= 500 && runtime.checkSettings[backendIndex].passive5xx {
-                ctx.passiveFailure(backendIndex, "status \(status)")
+                ctx.passiveFailure(i, "status \(status)")
             } else {
-                ctx.passiveSuccess(backendIndex)
+                ctx.passiveSuccess(i)
             }
         }
         return plan
@@ -34,11 +34,13 @@ extension ProxySession {
     func recordStats(backendNanos: UInt64) {
         #if !TETHER_NO_STATS
         ctx.loopStats.requests += 1
-        guard backendIndex >= 0, runtime === ctx.runtime else {
+        guard backendIndex >= 0 else {
             ctx.loopStats.rejected[status, default: 0] += 1
             return
         }
-        let i = backendIndex
+        // A request that outlived a reload counts for its backend if the
+        // reload kept it (it was miscounted as one of Tether's own answers).
+        guard let i = ctx.currentIndex(runtime, backendIndex) else { return }
         ctx.count(.requests, i)
         if let c = BackendCounter.responses(status: status) { ctx.count(c, i) }
         ctx.count(.bytesOut, i, by: bytesToClient)

@@ -41,7 +41,7 @@ extension ProxySession {
     /// Sticky sessions get a new cookie so they stay on their new backend
     /// after the old one recovers.
     func failOver(carrying bytes: [UInt8]?) -> Bool {
-        guard runtime === ctx.runtime, tried.count <= runtime.config.retries else { return false }
+        guard ctx.isCurrent(runtime), tried.count <= runtime.config.retries else { return false }
         let view = ctx.view
         guard let next = ctx.router.failover(keyHash: keyHash, tried: tried, view) else { return false }
         ctx.count(.failoversAway, backendIndex)
@@ -59,7 +59,7 @@ extension ProxySession {
     /// `Set-Cookie: NAME=KEY; attributes` when the response must (re)pin the session.
     func renderAffinityCookie() {
         extraFields.removeAll(keepingCapacity: true)
-        guard issueCookie, runtime === ctx.runtime, ctx.router.mode == .sticky else { return }
+        guard issueCookie, ctx.isCurrent(runtime), ctx.router.mode == .sticky else { return }
         let h = ctx.router.mintKey(for: backendIndex, into: &sessionKey)
         #if !TETHER_NO_STATS
         ctx.upstreams[backendIndex].stats.pinned.add(h, now: ctx.loop.now)
@@ -75,7 +75,7 @@ extension ProxySession {
     /// Counts this request against backend `i`'s load on this loop.
     func holdLoad(_ i: Int) {
         releaseLoad()
-        guard runtime === ctx.runtime else { return }
+        guard ctx.isCurrent(runtime) else { return }
         loadHeld = i
         ctx.loadTaken(i)
     }
@@ -84,8 +84,6 @@ extension ProxySession {
         guard loadHeld >= 0 else { return }
         let i = loadHeld
         loadHeld = -1
-        if runtime === ctx.runtime && i < ctx.upstreams.count {
-            ctx.loadReleased(i)
-        }
+        if ctx.isCurrent(runtime) { ctx.loadReleased(i) }
     }
 }

@@ -56,6 +56,33 @@ import Testing
         return text
     }
 
+    /// A request in flight during a reload finishes on its own snapshot and
+    /// still counts for its backend when the reload kept it (it used to be
+    /// counted as one of Tether's own answers, "rejected: other").
+    @Test func aRequestAcrossAReloadCountsForItsBackend() throws {
+        let kept = try TestBackend(name: "kept")
+        let added = try TestBackend(name: "added")
+        defer { kept.stop(); added.stop() }
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "proxy.conf")
+        try Self.config(port: port, backends: [kept]).write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+        let inFlight = LimitsTests.inBackground(1, "http://127.0.0.1:\(port)/held")
+        #expect(kept.waitUntilHolding(1))
+        // The new configuration numbers the kept backend differently.
+        try Self.config(port: port, backends: [added, kept]).write(toFile: file.path, atomically: true, encoding: .utf8)
+        tether.signal(SIGHUP)
+        #expect(tether.waitForStderr(containing: "reload #1"))
+        kept.release()
+        #expect(inFlight().map(\.0) == [200])
+        let stats = try AdminTests.json(port + 1)
+        let backends = try #require(stats["backends"] as? [[String: Any]])
+        #expect(backends.first { $0["name"] as? String == "kept" }?["requests"] as? Int == 1)
+        #expect(backends.first { $0["name"] as? String == "added" }?["requests"] as? Int == 0)
+        #expect((stats["rejected"] as? [String: Any])?["other"] as? Int == 0)
+        #expect(stats["requests"] as? Int == 1)
+    }
+
     @Test func reloadsUnderLoadWithoutFailingARequest() throws {
         let backends = try (0..<4).map { try TestBackend(name: "r\($0)") }
         defer { for b in backends { b.stop() } }
