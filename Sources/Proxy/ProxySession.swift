@@ -73,7 +73,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
     /// TLS: when the keep-alive idle timeout ends (while `.tlsIdle` runs first).
     var idleUntil: UInt64 = 0
 
-    fileprivate(set) var interest: UInt32 = 0
+    var interest: UInt32 = 0
     var deadline: UInt64 = 0
     var timerSlot = -1
     var deadlineKind: DeadlineKind = .header
@@ -143,7 +143,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
     }
 
     /// Drives the TLS handshake on each event until it finishes or fails.
-    private func continueHandshake() {
+    func continueHandshake() {
         guard let tls = transport.tls else { return }
         switch tls.handshake() {
         case .done:
@@ -164,14 +164,14 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
         }
     }
 
-    private func handshakeFailed() {
+    func handshakeFailed() {
         #if !TETHER_NO_STATS
         ctx.loopStats.perListener[listener, default: Counters()][.tlsFailed] += 1
         #endif
         abort()
     }
 
-    private func setInterest(_ want: UInt32) {
+    func setInterest(_ want: UInt32) {
         if want != interest {
             interest = want
             ctx.loop.modify(fd, events: want)
@@ -200,7 +200,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
     }
 
     /// Makes free space at the end of the input buffer, if it can be done safely.
-    private func makeRoomInInput() -> Bool {
+    func makeRoomInInput() -> Bool {
         if input.freeTail > 0 { return true }
         if input.storage.isEmpty {
             // Between requests the buffer waits in the loop's pool: it comes
@@ -228,7 +228,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
         return input.freeTail > 0
     }
 
-    private func onClientBytes() {
+    func onClientBytes() {
         switch phase {
         case .idle:
             parseNextRequest()
@@ -247,7 +247,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
         }
     }
 
-    private func onClientEOF() {
+    func onClientEOF() {
         switch phase {
         case .handshake, .idle, .closing, .lingering:
             closeNow()
@@ -262,224 +262,6 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
             }
         case .closed:
             break
-        }
-    }
-
-    // MARK: Output
-
-    /// Writes pending output; on drain, lets the backend side go on.
-    func flushOutput() {
-        guard phase != .closed else { return }
-        if !output.isEmpty {
-            switch transport.flush(&output) {
-            case .done:
-                break
-            case .partial:
-                setDeadline(.send)
-                // Below half the high-water mark, let the backend refill while
-                // the client drains the rest.
-                if phase == .exchange, let b = backend, b.readPaused, output.count < runtime.highWater / 2 {
-                    b.setReadPaused(false)
-                    b.relay()
-                    return
-                }
-                updateInterest()
-                return
-            case .error:
-                abort()
-                return
-            }
-        }
-        switch phase {
-        case .closing:
-            beginLingering()
-            return
-        case .exchange:
-            if deadlineKind == .send { setDeadline(bodyDeadline) }
-            if let b = backend, b.readPaused {
-                b.setReadPaused(false)
-                b.relay()
-                return
-            }
-        case .idle:
-            if deadlineKind == .send { setDeadline(input.isEmpty ? .idle : .header) }
-            if input.isEmpty {
-                returnExchangeIfIdle()
-            } else {
-                parseNextRequest()
-            }
-        default:
-            break
-        }
-        updateInterest()
-    }
-
-    func updateInterest() {
-        guard phase != .closed else { return }
-        var want: UInt32 = 0
-        let hw = runtime.highWater
-        switch phase {
-        case .idle:
-            if !clientEOF && output.count < hw { want = EventLoop.readable }
-        case .exchange:
-            let backendFull = !forwarder.bodyDone && (backend?.send.count ?? 0) >= hw
-            if !clientEOF && !backendFull && (input.freeTail > 0 || input.readIndex > 0) { want = EventLoop.readable }
-        case .lingering:
-            want = EventLoop.readable
-        case .handshake, .closing, .closed:
-            return
-        }
-        if !output.isEmpty { want |= EventLoop.writable }
-        if let tls = transport.tls {
-            want |= transport.extraInterest
-            if want & EventLoop.readable != 0 && tls.hasPendingInput && makeRoomInInput() { schedulePendingRead() }
-        }
-        setInterest(want)
-    }
-
-    /// OpenSSL holds decrypted bytes that did not fit the input buffer; the
-    /// socket will not announce them, so come back once this event is done.
-    private func schedulePendingRead() {
-        guard !pendingReadScheduled else { return }
-        pendingReadScheduled = true
-        let me = LoopBound(self)
-        ctx.loop.execute {
-            let session = me.value
-            session.pendingReadScheduled = false
-            if session.phase != .closed && session.interest & EventLoop.readable != 0 { session.readAvailable() }
-        }
-    }
-
-    // MARK: Closing
-
-    /// Stops after the current response (graceful stop).
-    func drain() {
-        if phase == .idle && input.isEmpty {
-            closeNow()
-        } else {
-            closeAfterResponse = true
-        }
-    }
-
-    func closeAfterFlush() {
-        phase = .closing
-        flushOutput()
-    }
-
-    /// After the last response: close at once when the client has nothing
-    /// more on the way (the request was read whole and nothing follows it),
-    /// as nginx does; otherwise shut the write side and drain, so unread
-    /// bytes do not turn the close into an RST that destroys the response.
-    private func beginLingering() {
-        if cleanEnd && input.isEmpty && !transport.hasPendingInput {
-            closeNow()
-            return
-        }
-        transport.shutdownWrite()
-        phase = .lingering
-        setDeadline(.linger)
-        input.readIndex = input.writeIndex
-        updateInterest()
-    }
-
-    func closeNow() { teardown(reset: false) }
-
-    /// Closes with RST: the client must not take a cut-short response for a whole one.
-    func abort() { teardown(reset: true) }
-
-    private func teardown(reset: Bool) {
-        guard phase != .closed else { return }
-        // Closing between requests, or after the last response went out: no
-        // request is in progress, so its state can serve another connection.
-        // (Mid-exchange, the callers up the stack may still read it: it goes
-        // with this object instead.)
-        let requestOver = phase == .idle || phase == .closing || phase == .lingering
-        phase = .closed
-        deadline = 0
-        ctx.loop.cancelTimer(self)
-        abandonQueue()
-        if held != nil { releaseLoad() }  // only an exchange can hold load
-        listenerLimit.release()
-        if let b = backend {
-            backend = nil
-            b.close()
-        }
-        ctx.loop.deregister(fd)
-        transport.close(reset: reset)
-        // A stale entry in a backend queue or a scheduled pending read may
-        // keep this object a while longer; its buffers and TLS state go now.
-        transport.tls?.release()
-        if requestOver && held != nil {
-            giveBackExchange()
-        } else {
-            input.release()
-            output.release()
-        }
-        #if !TETHER_NO_STATS
-        ctx.loopStats.perListener[listener]?[.current] -= 1
-        #endif
-        ctx.remove(self)
-    }
-
-    // MARK: Timers
-
-    func setDeadline(_ requested: DeadlineKind?) {
-        guard var kind = requested else {
-            // Between the kinds: only the whole request's limit, if any.
-            deadline = phase == .exchange ? exchangeDeadline : 0
-            if deadline != 0 { ctx.loop.schedule(self) }
-            return
-        }
-        if kind == .idle && transport.isTLS && runtime.clientIdleTimeout > 1_000_000_000 {
-            // An idle TLS connection keeps OpenSSL's buffers for a second
-            // (the next request usually comes sooner), then lets them go.
-            idleUntil = ctx.loop.now + runtime.clientIdleTimeout
-            kind = .tlsIdle
-        }
-        let timeout: UInt64
-        switch kind {
-        case .handshake: timeout = runtime.handshakeTimeout
-        case .header: timeout = runtime.headerTimeout
-        case .idle: timeout = runtime.clientIdleTimeout
-        case .body: timeout = runtime.clientBodyTimeout
-        case .send: timeout = runtime.sendTimeout
-        case .linger: timeout = 2_000_000_000
-        case .queue: timeout = runtime.queueTimeout
-        case .tlsIdle: timeout = 1_000_000_000
-        case .expect: timeout = runtime.expectTimeout
-        }
-        deadlineKind = kind
-        deadline = ctx.loop.now + timeout
-        if phase == .exchange && exchangeDeadline != 0 && exchangeDeadline < deadline { deadline = exchangeDeadline }
-        ctx.loop.schedule(self)
-    }
-
-    func deadlineExpired(now: UInt64) {
-        if phase == .exchange && exchangeDeadline != 0 && now >= exchangeDeadline {
-            requestTimedOut()
-            return
-        }
-        switch deadlineKind {
-        case .handshake:
-            handshakeFailed()
-        case .queue:
-            queueTimedOut()
-        case .expect:
-            expectTimedOut()
-        case .tlsIdle:
-            transport.tls?.releaseIdleBuffers()
-            IdleMemory.released(32 * 1024)  // about what OpenSSL frees: a read and a write record buffer
-            deadlineKind = .idle
-            deadline = idleUntil
-            ctx.loop.schedule(self)
-        case .idle, .linger:
-            closeNow()
-        case .header:
-            respondWithError(status: 408)
-        case .body:
-            if responseHeadDone { abort() } else { respondWithError(status: 408) }
-        case .send:
-            abort()
         }
     }
 }
