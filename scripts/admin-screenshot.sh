@@ -15,7 +15,9 @@ port=18680
 admin=$((9090 + port - 8080))
 bash scripts/demo.sh --no-story --port "$port" > /tmp/tether-screenshot-demo.log 2>&1 &
 demo=$!
-trap 'kill $demo 2>/dev/null; wait $demo 2>/dev/null' EXIT
+# The script's own status, not the stopped demo's (130: under set -e a
+# failing `wait` in the trap would end the script with it), is its exit status.
+trap 'rc=$?; kill $demo 2>/dev/null; wait $demo 2>/dev/null || true; exit $rc' EXIT
 for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$admin/healthz" && break; sleep 0.2; done
 
 url="http://127.0.0.1:$port"
