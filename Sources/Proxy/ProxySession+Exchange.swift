@@ -8,17 +8,23 @@ import HTTP1
 /// the request story in `+Request`, `+Response` and `+Failure` does not have
 /// to know which object holds what.
 extension ProxySession {
-    /// The current exchange; borrowing one if the session holds none, so
-    /// any path that touches request state (a timeout answering 408 on a
-    /// connection that sent nothing, say) finds it ready.
+    /// The current exchange. Reading it never borrows one: the session
+    /// borrows explicitly where a request's state begins (bytes arrive, or
+    /// Tether answers a connection that sent none), so a getter cannot
+    /// allocate 16 KiB for a session that is closing. Debug builds (the
+    /// test suite) trap on a read without one; release builds borrow rather
+    /// than crash.
     @inline(__always)
     var exchange: UnsafeMutablePointer<Exchange> {
         if let e = held { return e }
+        assertionFailure("request state read with no exchange borrowed")
         return borrowExchange()
     }
 
-    @inline(never)
-    private func borrowExchange() -> UnsafeMutablePointer<Exchange> {
+    /// Takes an exchange and buffers from the loop, unless one is held.
+    @inline(never) @discardableResult
+    func borrowExchange() -> UnsafeMutablePointer<Exchange> {
+        if let e = held { return e }
         let e = ctx.exchanges.take(limits: runtime.config.limits)
         held = e
         e.pointee.buffers.lend(to: &input, &output, bufferSize: runtime.receiveBufferSize)

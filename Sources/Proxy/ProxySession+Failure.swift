@@ -84,6 +84,7 @@ extension ProxySession {
 
     /// Writes one of Tether's own responses and closes after it.
     func respondWithError(status: Int) {
+        borrowExchange()  // a 408 may answer a connection that sent nothing
         let bytes = ErrorResponse.bytes(status: status)
         if phase == .idle {
             requestStart = ctx.loop.now

@@ -206,7 +206,7 @@ final class ProxySession: EventHandler, TimerTarget, QueueWaiter {
             // Between requests the buffer waits in the loop's pool: it comes
             // back with an exchange (see `+Exchange`).
             guard phase == .idle || phase == .lingering else { return false }
-            _ = exchange
+            borrowExchange()
             return input.freeTail > 0
         }
         switch phase {
