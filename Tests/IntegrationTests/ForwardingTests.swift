@@ -92,7 +92,7 @@ final class TempFile {
 
     init(pattern length: Int) throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("tether-\(UUID()).bin").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw POSIXError(.EIO) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var stream = PatternStream()
         var block = [UInt8](repeating: 0, count: 1 << 16)

@@ -148,7 +148,7 @@ final class TestBackend: @unchecked Sendable {
     private func respond(to r: BlockingConnection.Request, on conn: inout BlockingConnection) -> Bool {
         let path = r.target
         if path.hasPrefix("/sink") {
-            var hasher = SHA256Hasher()
+            let hasher = SHA256Hasher()
             var total = 0
             let ok = conn.readBody(r) { chunk in
                 hasher.update(chunk)
@@ -216,7 +216,7 @@ struct PatternStream {
     /// SHA-256 of the first `length` bytes of the stream.
     static func sha256(length: Int) -> String {
         var stream = PatternStream()
-        var hasher = SHA256Hasher()
+        let hasher = SHA256Hasher()
         var block = [UInt8](repeating: 0, count: 1 << 16)
         var left = length
         while left > 0 {
@@ -230,13 +230,16 @@ struct PatternStream {
 }
 
 /// SHA-256 through the system OpenSSL (the same library Tether's TLS uses).
-struct SHA256Hasher {
+/// A class: it owns the OpenSSL context, freed once, when it goes.
+final class SHA256Hasher {
     private let ctx: OpaquePointer
 
     init() {
         ctx = EVP_MD_CTX_new()
         EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
     }
+
+    deinit { EVP_MD_CTX_free(ctx) }
 
     func update(_ bytes: UnsafeRawBufferPointer) {
         EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count)
@@ -250,7 +253,6 @@ struct SHA256Hasher {
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
         EVP_DigestFinal_ex(ctx, &out, &len)
-        EVP_MD_CTX_free(ctx)
         return out.map { String(format: "%02x", $0) }.joined()
     }
 }
