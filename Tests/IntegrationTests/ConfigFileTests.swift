@@ -49,6 +49,15 @@ import Testing
         #expect(output == "tether: bind \(busy.address): Address already in use\n")
     }
 
+    /// Tether started from a configuration file listing `backends`; rewrite
+    /// the file (`config`) and send SIGHUP to reload it.
+    static func startFromFile(_ backends: [TestBackend]) throws -> (TetherProcess, Int, TempFile) {
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "proxy.conf")
+        try config(port: port, backends: backends).write(toFile: file.path, atomically: true, encoding: .utf8)
+        return (try TetherProcess(configFile: file.path), port, file)
+    }
+
     /// Writes a config with `backends` and returns its text.
     static func config(port: Int, backends: [TestBackend]) -> String {
         var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\nrouting balanced\naccess_log off\nworkers 2\nhealth_check enabled=off\n"
@@ -63,10 +72,7 @@ import Testing
         let kept = try TestBackend(name: "kept")
         let added = try TestBackend(name: "added")
         defer { kept.stop(); added.stop() }
-        let port = try TestBackend.unusedPort()
-        let file = TempFile(emptyNamed: "proxy.conf")
-        try Self.config(port: port, backends: [kept]).write(toFile: file.path, atomically: true, encoding: .utf8)
-        let tether = try TetherProcess(configFile: file.path)
+        let (tether, port, file) = try Self.startFromFile([kept])
         let inFlight = LimitsTests.inBackground(1, "http://127.0.0.1:\(port)/held")
         #expect(kept.waitUntilHolding(1))
         // The new configuration numbers the kept backend differently.
@@ -87,10 +93,7 @@ import Testing
         let backends = try (0..<4).map { try TestBackend(name: "r\($0)") }
         defer { for b in backends { b.stop() } }
         let sets: [[Int]] = [[0, 1], [1, 2], [2, 3], [0], [0, 1, 2, 3], [3], [1, 3], [0, 2], [2], [1, 2]]
-        let port = try TestBackend.unusedPort()
-        let file = TempFile(emptyNamed: "proxy.conf")
-        try Self.config(port: port, backends: [backends[0]]).write(toFile: file.path, atomically: true, encoding: .utf8)
-        let tether = try TetherProcess(configFile: file.path)
+        let (tether, port, file) = try Self.startFromFile([backends[0]])
 
         let load = LoadGenerator(port: port, clients: 3, maxRequests: 6000)
         load.start()
@@ -120,10 +123,7 @@ import Testing
         let a = try TestBackend(name: "keep")
         let b = try TestBackend(name: "never")
         defer { a.stop(); b.stop() }
-        let port = try TestBackend.unusedPort()
-        let file = TempFile(emptyNamed: "proxy.conf")
-        try Self.config(port: port, backends: [a]).write(toFile: file.path, atomically: true, encoding: .utf8)
-        let tether = try TetherProcess(configFile: file.path)
+        let (tether, port, file) = try Self.startFromFile([a])
         try (Self.config(port: port, backends: [b]) + "backend_timeout forever\n").write(toFile: file.path, atomically: true, encoding: .utf8)
         tether.signal(SIGHUP)
         #expect(tether.waitForStderr(containing: "still running the previous configuration"))
