@@ -39,14 +39,23 @@ struct CheckCommand: ParsableCommand {
     }
 }
 
+/// A subcommand that prints a reference generated from the code's own
+/// table (the doc it prints is checked against the file by a test).
+protocol MarkdownReferenceCommand: ParsableCommand {
+    static var markdown: String { get }
+}
+
+extension MarkdownReferenceCommand {
+    func run() {
+        print(Self.markdown, terminator: "")
+    }
+}
+
 /// `tether config-reference`: docs/CONFIG.md, from the parser's own table.
-struct ConfigReferenceCommand: ParsableCommand {
+struct ConfigReferenceCommand: MarkdownReferenceCommand {
     static let configuration = CommandConfiguration(
         commandName: "config-reference",
         abstract: "Print the proxy.conf reference (Markdown) generated from the parser."
     )
-
-    func run() {
-        print(ConfigReference.markdown(), terminator: "")
-    }
+    static var markdown: String { ConfigReference.markdown() }
 }

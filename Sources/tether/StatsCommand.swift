@@ -50,10 +50,13 @@ struct StatsCommand: ParsableCommand {
                     + [last.map { "\(text($0["detail"])) \(text($0["latency_ms"]))ms" } ?? "-"])
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        // Columns of numbers (or "-") align right, heading included; text aligns left.
+        let numeric = (0..<header.count).map { c in rows.dropFirst().allSatisfy { Double($0[c]) != nil || $0[c] == "-" } }
         for r in rows {
-            out += zip(r, widths).enumerated().map { i, p in i == 0 || r == rows[0] || i == header.count - 1 || Double(p.0) == nil && p.0 != "-"
-                ? p.0.padding(toLength: p.1, withPad: " ", startingAt: 0)
-                : String(repeating: " ", count: p.1 - p.0.count) + p.0 }.joined(separator: "  ") + "\n"
+            out += r.indices.map { c in
+                let pad = String(repeating: " ", count: widths[c] - r[c].count)
+                return numeric[c] ? pad + r[c] : r[c] + pad
+            }.joined(separator: "  ") + "\n"
         }
         return out
     }
@@ -102,13 +105,10 @@ struct StatsCommand: ParsableCommand {
 }
 
 /// `tether stats-reference`: the stats section of docs/ADMIN.md, from the stats table.
-struct StatsReferenceCommand: ParsableCommand {
+struct StatsReferenceCommand: MarkdownReferenceCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats-reference",
         abstract: "Print the /stats and /metrics reference (Markdown) generated from the stats table."
     )
-
-    func run() {
-        print(StatsReference.markdown(), terminator: "")
-    }
+    static var markdown: String { StatsReference.markdown() }
 }

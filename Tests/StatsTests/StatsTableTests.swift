@@ -53,7 +53,10 @@ import Testing
                     #expect(StatsCommandPath.value(b, path) as? Int == 1000 + c.rawValue, "/stats \(path)")
                 }
                 if let m = f.metric {
-                    #expect(metrics.contains("\(m){backend=\"app1\"") && metrics.contains(" \(1000 + c.rawValue)\n"), "/metrics \(m)")
+                    // The whole sample line: this family, this backend's labels, this value.
+                    let labels = f.labels(s.backends[0]).map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
+                    let line = "\n\(m){\(labels)} \(1000 + c.rawValue)\n"
+                    #expect(metrics.contains(line), "/metrics has no \(line)")
                 }
             }
         }
