@@ -32,8 +32,6 @@ public final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable
     public var onChange: (Bool, UInt64, String) -> Void = { _, _, _ in }
 
     private var state = RiseFall()
-    public var up: Bool { state.up }
-    public private(set) var upSince: UInt64 = 0
     private var phase: Phase = .waiting
     private var socket = ProbeSocket()
     private var started: UInt64 = 0
@@ -63,7 +61,6 @@ public final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable
     /// Starts checking after a random fraction of the interval, so that the
     /// checks of many backends do not fire together.
     public func start() {
-        upSince = loop.now
         phase = .waiting
         guard settings.enabled else { return }
         deadline = loop.now + UInt64.random(in: 0...settings.interval)
@@ -188,12 +185,11 @@ public final class HealthMonitor: EventHandler, TimerTarget, @unchecked Sendable
     /// `state.up` just changed: tell the admin snapshot and the loops.
     private func changed(reason: String) {
         let isUp = state.up
-        upSince = loop.now
         shared.withLock {
             $0.up = isUp
             $0.sinceWall = Clock.wallSeconds()
         }
-        onChange(isUp, upSince, reason)
+        onChange(isUp, loop.now, reason)
     }
 
     private func closeSocket() {
