@@ -24,7 +24,8 @@
 #   scripts/bench.sh --baseline BIN     this Tether against another tether binary
 #                                       (e.g. the last commit's), same config,
 #                                       interleaved: the before/after of a change
-#                                       without the VM's run-to-run drift
+#                                       without the VM's run-to-run drift (with
+#                                       --idle: its idle memory beside this one's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
@@ -247,6 +248,7 @@ if [[ $idle -gt 0 ]]; then
     # the hard limit (20000 here) cannot cover maxconn: it gets at most 9,800.
     hap_idle=$((idle < 9800 ? idle : 9800))
     idle_targets=(tether nginx haproxy)
+    [[ -n $baseline_bin ]] && idle_targets=(tether baseline nginx haproxy)
     [[ $idle_tls -eq 1 ]] && idle_targets+=(tether-tls nginx-tls haproxy-tls)
     for t in "${idle_targets[@]}"; do
         n=$idle; [[ $t == haproxy* ]] && n=$hap_idle
