@@ -85,6 +85,13 @@ public final class EventLoop: @unchecked Sendable {
         _ = csys_epoll_ctl(epfd, EPOLL_CTL_MOD, fd, events, token(fd))
     }
 
+    /// Routes `fd`'s events to another handler from now on (a TLS
+    /// connection's session taking over from its handshake), without a
+    /// system call: the registration and its interest stay as they are.
+    public func handOver(_ fd: Int32, to handler: EventHandler) {
+        handlers[Int(fd)] = handler
+    }
+
     /// Stops watching `fd`; events for it already fetched in this batch are dropped.
     public func deregister(_ fd: Int32) {
         let i = Int(fd)

@@ -65,6 +65,12 @@ public struct ReceiveBuffer {
         }
     }
 
+    /// Doubles the buffer (to at least `size`), never past `limit`: room
+    /// for more of a head whose parsed indices must stay where they are.
+    public mutating func grow(upTo limit: Int, from size: Int) {
+        if storage.count < limit { reserve(min(limit, max(size, storage.count * 2))) }
+    }
+
     public enum ReadResult {
         case bytes(Int)
         case wouldBlock

@@ -1,6 +1,7 @@
 import Dispatch
 import EventLoop
 import Glibc
+import Stats
 import TLS
 
 /// Accepts on a listening socket shared by every loop. Each loop registers
@@ -66,20 +67,29 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 return
             }
             let runtime = ctx.runtime
+            ctx.count(address, .current)
+            ctx.count(address, .total)
+            #if !TETHER_NO_STATS
+            ctx.loopStats.connectionsTotal += 1
+            #endif
             var tls: TLSConnection? = nil
             if let context = runtime.tlsContexts[address] {
                 guard let connection = context.makeConnection(fd: cfd) else {
                     Socket.abort(cfd)  // OpenSSL out of memory: refuse this one, keep going
+                    ctx.count(address, .current, by: -1)
                     sharedLimit.release()
                     listenerLimit.release()
                     continue
                 }
                 tls = connection
             }
-            let session = ProxySession(
-                fd: cfd, peer: SocketAddress.peerText(&storage), ctx: ctx, listener: address, listenerLimit: listenerLimit, tls: tls,
-                redirectsToHTTPS: runtime.redirectListeners.contains(address))
-            session.start()
+            let transport = ClientTransport(
+                fd: cfd, tls: tls, peer: SocketAddress.peerText(&storage), listener: address, listenerLimit: listenerLimit)
+            if let tls {
+                TLSHandshake(transport, tls: tls, ctx: ctx).start()
+            } else {
+                ProxySession(transport, ctx: ctx, redirectsToHTTPS: runtime.redirectListeners.contains(address)).start()
+            }
         }
     }
 

@@ -83,14 +83,25 @@ final class BackendConnection: EventHandler, TimerTarget {
 
     // MARK: Lifecycle driven by the session
 
-    /// A request was queued in `send`: start the response clock once it is on its way.
-    func beginRequest(session: ProxySession, method: HTTPMethod, limits: HTTPLimits) {
-        self.session = session
-        reader.begin(method: method, limits: limits)
+    /// Starts a request on this connection: what it begins with (see
+    /// `Exchange.Carry`), then the response clock once it is on its way.
+    func begin(_ carry: Exchange.Carry, for s: ProxySession) {
+        let e = s.exchange
+        switch carry {
+        case .head: send.bytes.append(contentsOf: e.pointee.forwarder.head)
+        case .bytes(let bytes): send.bytes.append(contentsOf: bytes)
+        }
+        e.pointee.attached(now: ctx.loop.now)
+        session = s
+        reader.begin(method: e.pointee.request.method, limits: s.runtime.config.limits)
         receivedForRequest = false
         sendFailed = false
         readPaused = false
         if state == .idle { state = .active }
+    }
+
+    /// The request's first bytes (and any body so far) are queued: send.
+    func requestQueued() {
         if state == .active {
             armResponseTimer()
             flush()
@@ -159,7 +170,7 @@ final class BackendConnection: EventHandler, TimerTarget {
         switch send.flush(to: fd) {
         case .done:
             updateInterest()
-            session?.backendDrained()
+            if let s = session, s.phase == .exchange, !s.exchange.pointee.bodyDone { pullBody(from: s) }  // more may follow
         case .partial:
             updateInterest()
         case .error:
@@ -201,7 +212,8 @@ final class BackendConnection: EventHandler, TimerTarget {
             state = .active
             armResponseTimer()
             updateInterest()
-            session?.backendConnected()
+            flush()
+            session?.updateInterest()
         case .idle:
             // A pooled connection became readable: the backend closed it (or
             // sent bytes nobody asked for). Either way it is not reusable.

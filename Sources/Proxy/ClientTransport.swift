@@ -2,15 +2,21 @@ import EventLoop
 import Glibc
 import TLS
 
-/// The client side of a session: a plain socket, or TLS over it. The session
-/// reads, writes and closes through this and never asks which one it is;
-/// only the handshake and event interest differ, and those stay here.
+/// A client's end of a connection: a plain socket or TLS over it, the
+/// client's address and the listener it came from (whose cap it holds a
+/// place in). It goes from phase to phase of the connection: the
+/// `TLSHandshake`, the `ProxySession`, a `LingeringClose`. The session
+/// reads, writes and closes through it and never asks which kind it is.
 ///
 /// A struct holding an optional class reference rather than a protocol: the
 /// plain path is one nil check, with nothing dynamic on the way to `read(2)`.
 struct ClientTransport {
     let fd: Int32
     let tls: TLSConnection?
+    /// The client's address as text, for X-Forwarded-For and the access log.
+    let peer: [UInt8]
+    let listener: String
+    let listenerLimit: ConnectionLimit
 
     @inline(__always)
     func read(into buffer: inout ReceiveBuffer) -> ReceiveBuffer.ReadResult {
@@ -36,6 +42,13 @@ struct ClientTransport {
     var extraInterest: UInt32 {
         guard let tls else { return 0 }
         return (tls.readWantsWrite ? EventLoop.writable : 0) | (tls.writeWantsRead ? EventLoop.readable : 0)
+    }
+
+    /// A TLS connection idle past a second: OpenSSL's buffers go (the next
+    /// request usually comes sooner; see `ClientClock`).
+    func releaseIdleBuffers() {
+        tls?.releaseIdleBuffers()
+        IdleMemory.released(32 * 1024)  // about what OpenSSL frees: a read and a write record buffer
     }
 
     /// Ends the write side after the last response: close_notify, then FIN.

@@ -33,6 +33,24 @@ struct ExchangePool {
         e.deallocate()
     }
 
+    /// Gives `session` an exchange and, with it, buffers (see `Exchange`),
+    /// unless it holds one.
+    @inline(never) @discardableResult
+    mutating func lend(to session: ProxySession) -> UnsafeMutablePointer<Exchange> {
+        if let e = session.held { return e }
+        let e = take(limits: session.runtime.config.limits)
+        e.pointee.buffers.lend(to: &session.input, &session.output, bufferSize: session.runtime.receiveBufferSize)
+        session.held = e
+        return e
+    }
+
+    /// Takes `session`'s exchange back, with its buffers (no request is in progress).
+    mutating func takeBack(from session: ProxySession) {
+        guard let e = session.held else { return }
+        session.held = nil
+        give(e, SpareBuffers(from: &session.input, &session.output, bufferSize: session.runtime.receiveBufferSize))
+    }
+
     /// Once a second (see `Spares.trimUnused`).
     mutating func trimUnused() {
         spares.trimUnused(Self.free)

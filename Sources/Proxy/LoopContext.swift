@@ -23,6 +23,9 @@ final class LoopContext: @unchecked Sendable {
     /// Last known state of the session store (nil: none configured or not checked yet).
     var storeUp: Bool? = nil
     var sessions: [ObjectIdentifier: ProxySession] = [:]
+    /// Connections in a `LingeringClose`: a graceful stop waits for them too,
+    /// or their last response could be destroyed by the RST of an exit.
+    var lingering = 0
     /// Spare per-request state and buffers for this loop's sessions.
     var exchanges = ExchangePool()
     /// Buffers of this loop's pooled (idle) backend connections, which read
@@ -103,6 +106,13 @@ final class LoopContext: @unchecked Sendable {
             guard let next = upstreams[i].queue.pop(index: i) else { break }
             next.leaveQueue()
         }
+    }
+
+    /// Adds `n` to a counter of a listener's connections (loop-local: no lock).
+    func count(_ listener: String, _ c: ListenerCounter, by n: Int = 1) {
+        #if !TETHER_NO_STATS
+        loopStats.perListener[listener, default: Counters()][c] += n
+        #endif
     }
 
     /// Adds `n` to a counter of backend `i` (loop-local: no lock).
@@ -220,9 +230,18 @@ final class LoopContext: @unchecked Sendable {
         sessions[ObjectIdentifier(session)] = session
     }
 
-    func remove(_ session: ProxySession) {
-        if sessions.removeValue(forKey: ObjectIdentifier(session)) != nil { connectionLimit.release() }
-        if draining && sessions.isEmpty { drained() }
+    /// A session ended; `connectionEnded`: its socket closed with it
+    /// (otherwise a `LingeringClose` holds it, and its place in the limits).
+    func remove(_ session: ProxySession, connectionEnded: Bool = true) {
+        if sessions.removeValue(forKey: ObjectIdentifier(session)) != nil && connectionEnded { connectionLimit.release() }
+        if draining && sessions.isEmpty && lingering == 0 { drained() }
+    }
+
+    /// A lingering close ended: its connection is gone.
+    func lingerEnded() {
+        lingering -= 1
+        connectionLimit.release()
+        if draining && sessions.isEmpty && lingering == 0 { drained() }
     }
 
     /// Stops taking requests: idle sessions close now, busy ones after their response.
@@ -231,7 +250,7 @@ final class LoopContext: @unchecked Sendable {
         self.onDrained = onDrained
         for u in upstreams { u.pool.closeAll() }
         for session in Array(sessions.values) { session.drain() }
-        if sessions.isEmpty { drained() }
+        if sessions.isEmpty && lingering == 0 { drained() }
     }
 
     private func drained() {

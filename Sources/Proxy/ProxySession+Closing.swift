@@ -3,12 +3,13 @@ import EventLoop
 /// Ending a connection: after the last response (lingering when bytes may
 /// still come), at once, or with a reset.
 extension ProxySession {
-    /// Stops after the current response (graceful stop).
+    /// A graceful stop: idle connections close now, busy ones after their
+    /// response (a connection between the two learns of it at its next request).
     func drain() {
         if phase == .idle && input.isEmpty {
             closeNow()
-        } else {
-            closeAfterResponse = true
+        } else if phase == .exchange {
+            exchange.pointee.keepAlive = false
         }
     }
 
@@ -19,56 +20,50 @@ extension ProxySession {
 
     /// After the last response: close at once when the client has nothing
     /// more on the way (the request was read whole and nothing follows it),
-    /// as nginx does; otherwise shut the write side and drain, so unread
-    /// bytes do not turn the close into an RST that destroys the response.
-    func beginLingering() {
-        if cleanEnd && input.isEmpty && !transport.hasPendingInput {
-            closeNow()
-            return
-        }
+    /// as nginx does; otherwise the socket lingers (see `LingeringClose`).
+    func endAfterResponse() {
+        if cleanEnd && input.isEmpty && !transport.hasPendingInput { return closeNow() }
         transport.shutdownWrite()
-        phase = .lingering
-        setDeadline(.linger)
-        input.readIndex = input.writeIndex
-        updateInterest()
+        teardown(.linger)
     }
 
-    func closeNow() { teardown(reset: false) }
+    enum Teardown { case close, reset, linger }
+
+    func closeNow() { teardown(.close) }
 
     /// Closes with RST: the client must not take a cut-short response for a whole one.
-    func abort() { teardown(reset: true) }
+    func abort() { teardown(.reset) }
 
-    func teardown(reset: Bool) {
+    func teardown(_ how: Teardown) {
         guard phase != .closed else { return }
-        // Closing between requests, or after the last response went out: no
-        // request is in progress, so its state can serve another connection.
-        // (Mid-exchange, the callers up the stack may still read it: it goes
-        // with this object instead.)
-        let requestOver = phase == .idle || phase == .closing || phase == .lingering
+        // Between requests or after the last response, no request is in
+        // progress and its state can serve another connection; mid-exchange,
+        // callers up the stack may still read it, so it goes with this object.
+        let requestOver = phase == .idle || phase == .closing
         phase = .closed
         deadline = 0
         ctx.loop.cancelTimer(self)
         abandonQueue()
-        if held != nil { releaseLoad() }  // only an exchange can hold load
-        listenerLimit.release()
-        if let b = backend {
-            backend = nil
-            b.close()
+        if let e = held { ctx.releaseLoad(e, runtime) }
+        backend?.close()
+        backend = nil
+        if how == .linger {
+            LingeringClose(transport, ctx: ctx).start()
+        } else {
+            ctx.loop.deregister(fd)
+            transport.close(reset: how == .reset)
+            transport.listenerLimit.release()
+            ctx.count(transport.listener, .current, by: -1)
         }
-        ctx.loop.deregister(fd)
-        transport.close(reset: reset)
-        // A stale entry in a backend queue or a scheduled pending read may
-        // keep this object a while longer; its buffers and TLS state go now.
+        // A stale queue entry or a scheduled pending read may keep this
+        // object a while longer; its buffers and TLS state go now.
         transport.tls?.release()
         if requestOver && held != nil {
-            giveBackExchange()
+            ctx.exchanges.takeBack(from: self)
         } else {
             input.release()
             output.release()
         }
-        #if !TETHER_NO_STATS
-        ctx.loopStats.perListener[listener]?[.current] -= 1
-        #endif
-        ctx.remove(self)
+        ctx.remove(self, connectionEnded: how != .linger)
     }
 }

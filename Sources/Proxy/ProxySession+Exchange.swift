@@ -1,165 +1,48 @@
 import EventLoop
 import HTTP1
 
-/// The per-request state lives in an `Exchange` the session borrows from its
-/// loop's pool when bytes arrive and gives back as soon as it is idle with
-/// nothing buffered (see `Exchange` for why). The session's code reads that
-/// state through the forwarding properties below as if it were its own, so
-/// the request story in `+Request`, `+Response` and `+Failure` does not have
-/// to know which object holds what.
+/// The request state, borrowed from the loop, and the carrying out of
+/// what it decides.
 extension ProxySession {
-    /// The current exchange. Reading it never borrows one: the session
-    /// borrows explicitly where a request's state begins (bytes arrive, or
-    /// Tether answers a connection that sent none), so a getter cannot
-    /// allocate 16 KiB for a session that is closing. Debug builds (the
-    /// test suite) trap on a read without one; release builds borrow rather
-    /// than crash.
+    /// The exchange in progress. A plain read: the session borrows one
+    /// (`ctx.exchanges.lend`) where a request's state begins (bytes arrive,
+    /// or Tether answers a connection that sent none), so this never allocates.
     @inline(__always)
-    var exchange: UnsafeMutablePointer<Exchange> {
-        if let e = held { return e }
-        assertionFailure("request state read with no exchange borrowed")
-        return borrowExchange()
-    }
+    var exchange: UnsafeMutablePointer<Exchange> { held! }
 
-    /// Takes an exchange and buffers from the loop, unless one is held.
-    @inline(never) @discardableResult
-    func borrowExchange() -> UnsafeMutablePointer<Exchange> {
-        if let e = held { return e }
-        let e = ctx.exchanges.take(limits: runtime.config.limits)
-        held = e
-        e.pointee.buffers.lend(to: &input, &output, bufferSize: runtime.receiveBufferSize)
-        return e
-    }
-
-    /// Between requests with nothing buffered either way: the exchange and
-    /// both buffers go back to the loop. Called wherever a session becomes
-    /// idle; does nothing otherwise.
+    /// Between requests with nothing buffered either way, the exchange and
+    /// both buffers go back to the loop (called wherever a session may become idle).
     func returnExchangeIfIdle() {
-        guard phase == .idle, input.isEmpty, output.isEmpty, backend == nil else { return }
-        giveBackExchange()
+        if phase == .idle && input.isEmpty && output.isEmpty && backend == nil { ctx.exchanges.takeBack(from: self) }
     }
 
-    /// The exchange and both buffers back to the loop (no request in progress).
-    func giveBackExchange() {
-        guard let e = held else { return }
-        held = nil
-        ctx.exchanges.give(e, SpareBuffers(from: &input, &output, bufferSize: runtime.receiveBufferSize))
+    func perform(_ action: Exchange.Action) {
+        switch action {
+        case .wait: updateInterest()
+        case .route: route()
+        case .connect(let i, let fresh, let carry): connect(i, fresh: fresh, carry: carry)
+        case .failOver(let carry): failOver(carry)
+        case .pumpBody: backend?.pullBody(from: self)
+        case .answer(let status): respond(status)
+        case .answered:
+            logRequest(backendNanos: 0)
+            closeAfterFlush()
+        case .reset(let log):
+            dropBackend()
+            if log { logRequest(backendNanos: ctx.loop.now - exchange.pointee.backendStart) }
+            abort()
+        }
     }
 
-    // MARK: The exchange's state, as the session's own
-
-    var forwarder: RequestForwarder {
-        _read { yield exchange.pointee.forwarder }
-        _modify { yield &exchange.pointee.forwarder }
+    func respond(_ status: Int) {
+        let e = ctx.exchanges.lend(to: self)  // a 408 may answer a connection that sent nothing
+        dropBackend()
+        e.pointee.writeAnswer(status, input, into: &output, now: ctx.loop.now)
+        logRequest(backendNanos: 0)
+        closeAfterFlush()
     }
 
-    var parser: RequestParser {
-        _read { yield exchange.pointee.parser }
-        _modify { yield &exchange.pointee.parser }
-    }
-
-    var request: RequestHead {
-        _read { yield exchange.pointee.request }
-        _modify { yield &exchange.pointee.request }
-    }
-
-    var backendIndex: Int {
-        _read { yield exchange.pointee.backendIndex }
-        _modify { yield &exchange.pointee.backendIndex }
-    }
-
-    var keyHash: UInt64? {
-        _read { yield exchange.pointee.keyHash }
-        _modify { yield &exchange.pointee.keyHash }
-    }
-
-    var issueCookie: Bool {
-        _read { yield exchange.pointee.issueCookie }
-        _modify { yield &exchange.pointee.issueCookie }
-    }
-
-    var tried: [Int] {
-        _read { yield exchange.pointee.tried }
-        _modify { yield &exchange.pointee.tried }
-    }
-
-    var loadHeld: Int {
-        _read { yield exchange.pointee.loadHeld }
-        _modify { yield &exchange.pointee.loadHeld }
-    }
-
-    var sessionKey: [UInt8] {
-        _read { yield exchange.pointee.sessionKey }
-        _modify { yield &exchange.pointee.sessionKey }
-    }
-
-    var extraFields: [UInt8] {
-        _read { yield exchange.pointee.extraFields }
-        _modify { yield &exchange.pointee.extraFields }
-    }
-
-    var bytesToBackend: Int {
-        _read { yield exchange.pointee.bytesToBackend }
-        _modify { yield &exchange.pointee.bytesToBackend }
-    }
-
-    var retriedStale: Bool {
-        _read { yield exchange.pointee.retriedStale }
-        _modify { yield &exchange.pointee.retriedStale }
-    }
-
-    var responseHeadDone: Bool {
-        _read { yield exchange.pointee.responseHeadDone }
-        _modify { yield &exchange.pointee.responseHeadDone }
-    }
-
-    var continueSettled: Bool {
-        _read { yield exchange.pointee.continueSettled }
-        _modify { yield &exchange.pointee.continueSettled }
-    }
-
-    var responseStart: Int {
-        _read { yield exchange.pointee.responseStart }
-        _modify { yield &exchange.pointee.responseStart }
-    }
-
-    var queuedFresh: Bool {
-        _read { yield exchange.pointee.queuedFresh }
-        _modify { yield &exchange.pointee.queuedFresh }
-    }
-
-    var queuedCarry: [UInt8]? {
-        _read { yield exchange.pointee.queuedCarry }
-        _modify { yield &exchange.pointee.queuedCarry }
-    }
-
-    var exchangeDeadline: UInt64 {
-        _read { yield exchange.pointee.deadline }
-        _modify { yield &exchange.pointee.deadline }
-    }
-
-    var requestLine: [UInt8] {
-        _read { yield exchange.pointee.requestLine }
-        _modify { yield &exchange.pointee.requestLine }
-    }
-
-    var status: Int {
-        _read { yield exchange.pointee.status }
-        _modify { yield &exchange.pointee.status }
-    }
-
-    var bytesToClient: Int {
-        _read { yield exchange.pointee.bytesToClient }
-        _modify { yield &exchange.pointee.bytesToClient }
-    }
-
-    var requestStart: UInt64 {
-        _read { yield exchange.pointee.requestStart }
-        _modify { yield &exchange.pointee.requestStart }
-    }
-
-    var backendStart: UInt64 {
-        _read { yield exchange.pointee.backendStart }
-        _modify { yield &exchange.pointee.backendStart }
+    func logRequest(backendNanos: UInt64) {
+        ctx.record(exchange, runtime: runtime, peer: transport.peer, backendNanos: backendNanos)
     }
 }

@@ -2,7 +2,8 @@ import EventLoop
 
 /// Writing to the client, and which events the session waits for.
 extension ProxySession {
-    /// Writes pending output; on drain, lets the backend side go on.
+    /// Writes pending output; once it drains, the backend side goes on (a
+    /// relay paused for a slow client, a pipelined request, the close).
     func flushOutput() {
         guard phase != .closed else { return }
         if !output.isEmpty {
@@ -11,57 +12,58 @@ extension ProxySession {
                 break
             case .partial:
                 setDeadline(.send)
-                // Below half the high-water mark, let the backend refill while
-                // the client drains the rest.
-                if phase == .exchange, let b = backend, b.readPaused, output.count < runtime.highWater / 2 {
-                    b.setReadPaused(false)
-                    b.relay()
-                    return
-                }
-                updateInterest()
-                return
+                // Below half the high-water mark, let the backend refill
+                // while the client drains the rest.
+                if phase == .exchange && output.count < runtime.highWater / 2 && resumeBackend() { return }
+                return updateInterest()
             case .error:
-                abort()
-                return
+                return abort()
             }
         }
         switch phase {
         case .closing:
-            beginLingering()
-            return
+            return endAfterResponse()
         case .exchange:
-            if deadlineKind == .send { setDeadline(bodyDeadline) }
-            if let b = backend, b.readPaused {
-                b.setReadPaused(false)
-                b.relay()
-                return
-            }
+            if clock.waitingFor == .send { setDeadline(exchange.pointee.clientDeadline) }
+            if resumeBackend() { return }
         case .idle:
-            if deadlineKind == .send { setDeadline(input.isEmpty ? .idle : .header) }
-            if input.isEmpty {
-                returnExchangeIfIdle()
-            } else {
-                parseNextRequest()
-            }
+            if clock.waitingFor == .send { setDeadline(input.isEmpty ? .idle : .header) }
+            if input.isEmpty { returnExchangeIfIdle() } else { parseNextRequest() }
         default:
             break
         }
         updateInterest()
     }
 
+    private func resumeBackend() -> Bool {
+        guard let b = backend, b.readPaused else { return false }
+        b.setReadPaused(false)
+        b.relay()
+        return true
+    }
+
+    func setInterest(_ want: UInt32) {
+        if want != interest {
+            interest = want
+            ctx.loop.modify(fd, events: want)
+        }
+    }
+
+    /// Readable while there is room and a reason to read (the client is
+    /// not flow-controlled: the output and the backend's queue are below
+    /// their high-water marks); writable while output is pending.
     func updateInterest() {
-        guard phase != .closed else { return }
         var want: UInt32 = 0
         let hw = runtime.highWater
         switch phase {
         case .idle:
             if !clientEOF && output.count < hw { want = EventLoop.readable }
         case .exchange:
-            let backendFull = !forwarder.bodyDone && (backend?.send.count ?? 0) >= hw
+            let backendFull = !exchange.pointee.bodyDone && (backend?.send.count ?? 0) >= hw
             if !clientEOF && !backendFull && (input.freeTail > 0 || input.readIndex > 0) { want = EventLoop.readable }
-        case .lingering:
-            want = EventLoop.readable
-        case .handshake, .closing, .closed:
+        case .closing:
+            break  // only the last bytes to write: reading now would spin on unread input
+        case .closed:
             return
         }
         if !output.isEmpty { want |= EventLoop.writable }

@@ -122,6 +122,27 @@ import Testing
         #expect(answer.hasSuffix("held backend\n"))
         #expect(tether.waitForExit(timeout: 15) == 0)
     }
+
+    /// A client still sending after its last response lingers (see
+    /// `LingeringClose`): a graceful stop waits for it, or the exit's RST
+    /// could destroy the response it has not read yet.
+    @Test func gracefulStopWaitsForALingeringClient() throws {
+        let backend = try TestBackend()
+        defer { backend.stop() }
+        let tether = try TetherProcess(backends: [backend.address])
+        let client = try RawClient(port: tether.port)
+        // No Host: Tether answers 400 and closes; the bytes after the head stay unread.
+        client.send("GET / HTTP/1.1\r\n\r\nmore bytes on the way")
+        let answer = client.readToEnd()  // up to Tether's FIN: the client's side stays open
+        #expect(answer.hasPrefix("HTTP/1.1 400 "))
+        tether.signal(SIGTERM)
+        #expect(tether.waitForStderr(containing: "tether: stopping (signal 15)"))
+        #expect(tether.waitForExit(timeout: 0.3) == nil, "exited while a client lingered (the linger lasts 2 s)")
+        client.send("and more")  // read and dropped
+        shutdown(client.fd, Int32(SHUT_WR))  // the client is done: the linger ends
+        #expect(tether.waitForExit(timeout: 15) == 0)
+        #expect(backend.requests == 0)
+    }
 }
 
 extension TestBackend {

@@ -191,6 +191,8 @@ import Testing
         let stats = try Self.tlsStats(s)
         #expect(stats["failed"] == 3, "\(stats)")
         #expect(stats["ok"] == 5, "\(stats)")
+        // A failed handshake gives its place in the connection count back.
+        #expect(Await.until { (try? LimitsTests.connectionStats(s.adminPort)["current"] as? Int) == 0 })
     }
 
     @Test func reloadServesANewCertificateToNewConnectionsOnly() throws {

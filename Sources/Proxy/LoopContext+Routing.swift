@@ -1,0 +1,56 @@
+import HTTP1
+import Routing
+import Stats
+
+/// Routing as the loop keeps its books: the router decides (pure, see
+/// `Router`), and the loop counts why each request went where it did.
+extension LoopContext {
+    /// Routes a parsed request; nil when no backend can take it.
+    func route(_ buf: UnsafeBufferPointer<UInt8>, _ request: RequestHead) -> Exchange.Route? {
+        guard let d = router.route(buf, request, view) else { return nil }
+        #if !TETHER_NO_STATS
+        if let h = d.keyHash { upstreams[d.backend].stats.pinned.add(h, now: loop.now) }
+        #endif
+        switch d.reason {
+        case .newSession: count(.newSessions, d.backend)
+        case .route: count(.routeHits, d.backend)
+        case .affinityCookie, .appCookie:
+            if d.failedOver, let h = d.keyHash, let top = router.ring.top(h) {
+                count(.failoversAway, top)
+                count(.recreated, d.backend)
+            } else {
+                count(.stickyHits, d.backend)
+            }
+        case .balanced: break
+        }
+        return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie)
+    }
+
+    /// The next backend in the session's order after the exchange's
+    /// backend let it down: never one already tried, at most `retries` more.
+    func failover(_ e: UnsafeMutablePointer<Exchange>, retries: Int) -> Int? {
+        let failed = e.pointee.backendIndex, keyHash = e.pointee.keyHash
+        guard e.pointee.tried.count <= retries, let next = router.failover(keyHash: keyHash, tried: e.pointee.tried, view) else { return nil }
+        count(.failoversAway, failed)
+        count(.retries, failed)
+        if router.mode == .sticky && keyHash != nil { count(.recreated, next) }
+        return next
+    }
+
+    /// `Set-Cookie: NAME=KEY; attributes` into `scratch.field` when the
+    /// response must (re)pin the session to `backend`; empty otherwise.
+    func renderAffinityCookie(_ scratch: inout AffinityCookieScratch, backend: Int, issue: Bool, runtime: ProxyRuntime, tls: Bool) {
+        scratch.field.removeAll(keepingCapacity: true)
+        guard issue, isCurrent(runtime), router.mode == .sticky else { return }
+        let h = router.mintKey(for: backend, into: &scratch.key)
+        #if !TETHER_NO_STATS
+        upstreams[backend].stats.pinned.add(h, now: loop.now)
+        #endif
+        scratch.field.append(static: "Set-Cookie: ")
+        scratch.field.append(contentsOf: runtime.cookieName)
+        scratch.field.append(0x3D)
+        scratch.field.append(contentsOf: scratch.key)
+        scratch.field.append(contentsOf: tls ? runtime.cookieAttributesTLS : runtime.cookieAttributes)
+        scratch.field.append(static: "\r\n")
+    }
+}
