@@ -90,7 +90,7 @@ public enum MessageWriter {
         }
         appendFraming(chunked: chunked, contentLength: head.contentLength, into: &out)
         // The backend sends 100 (or a final answer) before the body; see
-        // `ProxySession+Continue` for what happens when it does not.
+        // `Exchange.expectTimedOut` for what happens when it does not.
         if head.expectContinue { out.append(static: "Expect: 100-continue\r\n") }
         // TE is hop-by-hop: ours to send, and only what Tether can relay.
         if head.acceptsTrailers { out.append(static: "TE: trailers\r\nConnection: TE\r\n") }

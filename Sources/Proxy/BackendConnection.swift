@@ -3,8 +3,9 @@ import Glibc
 import HTTP1
 
 /// One TCP connection to a backend, bound to one loop. It moves bytes,
-/// keeps time, and reads its response itself (`+Response`): the session
-/// gets the head, the body in its output, the end. Between requests
+/// keeps time, and is the backend side of its exchange (`+Exchange`): it
+/// takes the request body from the client's buffer and puts the response
+/// into the client's output; the session hears the end. Between requests
 /// it sits in its loop's pool, still watched, so that a backend closing it is
 /// noticed before the connection is handed out again.
 final class BackendConnection: EventHandler, TimerTarget {

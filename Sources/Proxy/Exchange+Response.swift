@@ -2,7 +2,7 @@ import EventLoop
 import HTTP1
 
 /// The response half, as the backend connection hands it over (see
-/// `BackendConnection+Response`): interim heads, the final head, body
+/// `BackendConnection+Exchange`): interim heads, the final head, body
 /// progress, the end.
 extension Exchange {
     /// An interim (1xx) head: appended to the client's output when it is

@@ -4,7 +4,7 @@ import HTTP1
 /// The response half of an exchange as a state machine over bytes: what
 /// the backend connection reads goes in, events come out (interim head,
 /// final head, body progress, end, failure). No sockets and no session: the
-/// connection carries out the events (`BackendConnection+Response`), and
+/// connection carries out the events (`BackendConnection+Exchange`), and
 /// ProxyTests drive it with byte arrays.
 struct ResponseReader {
     enum Event: Equatable {

@@ -87,7 +87,7 @@ struct ExchangeDriver {
     // MARK: The backend
 
     /// The backend sends `text`; the reader hands its events to the exchange
-    /// as `BackendConnection+Response` does.
+    /// as `BackendConnection+Exchange` does.
     mutating func backend(_ text: String) -> Outcome {
         backendIn.append(text)
         while true {
