@@ -3,7 +3,8 @@
 # integration tests that drive a real tether process with curl over loopback.
 # Installs what it needs on Debian (curl, libssl-dev, pkg-config, redis-server,
 # prometheus for promtool, python3, and tomcat10: the integration tests run
-# uploads through Python's http.server and Apache Tomcat 10).
+# uploads through Python's http.server and Apache Tomcat 10; and with pip the
+# `websockets`, `python-socketio` and `aiohttp` packages for the WebSocket tests).
 #
 #   scripts/test.sh            all tests (debug build), the demo story, 15 s of
 #                              each fuzz target (TETHER_FUZZ_SECONDS to change);
@@ -22,6 +23,7 @@ source scripts/lib/install.sh
 source scripts/lib/build.sh
 
 need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus python3:python3
+need_python_modules websockets:websockets socketio:python-socketio aiohttp:aiohttp
 # Tomcat is a real app server the upload tests need; if Debian cannot give
 # it here, those tests are skipped, and this says why.
 if ! need_packages /usr/share/tomcat10/bin/catalina.sh:tomcat10; then

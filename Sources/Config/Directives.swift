@@ -81,7 +81,8 @@ enum Directives {
         timeout("connect_timeout", "5s", "Connecting to a backend; then `504` (or the next backend).") { $0.timeouts.connect = $1 },
         timeout("backend_timeout", "60s", "Longest wait for each read of a backend response; then `504`.") { $0.timeouts.backendResponse = $1 },
         timeout("expect_timeout", "200ms", "How long an upload with `Expect: 100-continue` waits for the backend's `100 Continue` (or its early answer, such as `401`) before Tether sends `100` itself, so clients never wait their own timeout on backends that do not send it.") { $0.timeouts.expectContinue = $1 },
-        timeout("graceful_stop_timeout", "10s", "How long SIGTERM waits for requests in flight.") { $0.timeouts.gracefulStop = $1 },
+        timeout("tunnel_timeout", "1h", "A tunnel (a WebSocket after its `101`) with no byte either way for this long is closed, as HAProxy's `timeout tunnel`.") { $0.timeouts.tunnel = $1 },
+        timeout("graceful_stop_timeout", "10s", "How long SIGTERM waits for requests in flight and open tunnels.") { $0.timeouts.gracefulStop = $1 },
         DirectiveSpec(
             name: "request_timeout", arguments: [.init(name: "duration", kind: .durationOrOff)], defaultText: "off",
             summary: "The whole exchange, from a complete request head to the last response byte; then `504` (or, mid-response, the connection is reset). `off` or a duration."

@@ -216,6 +216,8 @@ public struct Timeouts: Sendable, Equatable {
     /// How long a request with `Expect: 100-continue` waits for the
     /// backend's `100` before Tether sends one itself.
     public var expectContinue: Duration = .milliseconds(200)
+    /// A tunnel (after a `101`) idle both ways for this long is closed.
+    public var tunnel: Duration = .seconds(3600)
     /// The whole exchange, from a complete request head to the end of the
     /// response (nil: no limit, the per-phase timeouts apply).
     public var request: Duration? = nil

@@ -23,6 +23,9 @@ public struct SendQueue {
     public func appendLimit(highWater: Int) -> Int { head + highWater }
     public var isEmpty: Bool { head == bytes.count }
 
+    /// What is queued and not written yet.
+    public var unsent: ArraySlice<UInt8> { bytes[head...] }
+
     /// Queues a literal (status lines, Tether's own answers).
     public mutating func append(static s: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
@@ -71,15 +74,19 @@ public struct SendQueue {
     /// Writes as much as the socket takes.
     @inline(__always)
     public mutating func flush(to fd: Int32) -> WriteResult {
-        flush { p, n in
-            while true {
-                let r = Glibc.send(fd, p, n, Int32(MSG_NOSIGNAL))
-                if r > 0 { return .wrote(r) }
-                let e = errno
-                if r < 0 && e == EINTR { continue }
-                if r < 0 && (e == EAGAIN || e == EWOULDBLOCK) { return .blocked }
-                return .failed(r < 0 ? e : EPIPE)
-            }
+        flush { p, n in Self.send(fd, p, n) }
+    }
+
+    /// One `send(2)` of `n` bytes at `p` (no SIGPIPE; EINTR retried).
+    @inline(__always)
+    public static func send(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> WriteStep {
+        while true {
+            let r = Glibc.send(fd, p, n, Int32(MSG_NOSIGNAL))
+            if r > 0 { return .wrote(r) }
+            let e = errno
+            if r < 0 && e == EINTR { continue }
+            if r < 0 && (e == EAGAIN || e == EWOULDBLOCK) { return .blocked }
+            return .failed(r < 0 ? e : EPIPE)
         }
     }
 

@@ -16,6 +16,12 @@ struct FieldBlock {
     var otherExpectation = false
     /// `TE` lists `trailers` (RFC 9110 §10.1.4).
     var teTrailers = false
+    /// `Connection` lists `upgrade`, and the `Upgrade` field (RFC 9110 §7.8):
+    /// one field, whose protocol list the proxy passes on when the rest of
+    /// the message allows an upgrade.
+    var connectionUpgrade = false
+    var upgrade: Range<Int>? = nil
+    var upgradeFields = 0
 
     /// Parses field lines between `from` and `headEnd - 2` into `fields`.
     static func parse(
@@ -112,6 +118,7 @@ struct FieldBlock {
                     bad = true
                     return false
                 }
+                if buf.equalsLowercased(element, "upgrade") { connectionUpgrade = true }
                 if buf.equalsLowercased(element, "close") {
                     connectionClose = true
                 } else if buf.equalsLowercased(element, "keep-alive") {
@@ -128,6 +135,9 @@ struct FieldBlock {
             }
             if bad { return .invalidFieldValue }
             if protectedToken { return .connectionNamesProtectedField }
+        case .upgrade:
+            upgradeFields += 1
+            upgrade = value
         case .te:
             _ = buf.forEachListElement(value) { element in
                 // A t-codings element may carry parameters; "trailers" has none.
@@ -165,5 +175,18 @@ struct FieldBlock {
         if chunkedCount != 1 || !lastWasChunked { return .invalidTransferEncoding }
         if otherCodings { return .unsupportedTransferCoding }
         return nil
+    }
+
+    /// The protocols an upgrade asks for, when it may be passed on: `Connection:
+    /// upgrade` with one `Upgrade` field that does not name `h2c` (Tether
+    /// speaks HTTP/1.1 to backends, so HTTP/2 over cleartext is not offered).
+    func upgradeProtocols(_ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        guard connectionUpgrade, upgradeFields == 1, let u = upgrade, !u.isEmpty else { return nil }
+        var h2c = false
+        _ = buf.forEachListElement(u) { element in
+            h2c = buf.equalsLowercased(element, "h2c")
+            return !h2c
+        }
+        return h2c ? nil : u
     }
 }

@@ -94,6 +94,12 @@ public enum MessageWriter {
         if head.expectContinue { out.append(static: "Expect: 100-continue\r\n") }
         // TE is hop-by-hop: ours to send, and only what Tether can relay.
         if head.acceptsTrailers { out.append(static: "TE: trailers\r\nConnection: TE\r\n") }
+        // An upgrade Tether can tunnel (see `RequestHead.upgrade`) asks the backend too.
+        if let protocols = head.upgrade {
+            out.append(static: "Connection: upgrade\r\nUpgrade: ")
+            out.append(buf, protocols)
+            out.append(static: "\r\n")
+        }
         out.append(static: "\r\n")
     }
 
@@ -133,17 +139,7 @@ public enum MessageWriter {
         out.append(ASCII.sp)
         out.append(buf, head.reason)
         out.append(static: "\r\n")
-        var via = false
-        for f in head.fields {
-            if f.known == .via {
-                out.append(static: via ? ", " : "Via: ")
-                out.append(buf, f.value)
-                via = true
-            }
-        }
-        out.append(static: via ? ", " : "Via: ")
-        out.append(static: viaToken)
-        out.append(static: "\r\n")
+        appendVia(buf, head.fields, into: &out)
         for f in head.fields {
             if f.known == .trailer && trailers {
                 appendField(buf, f, into: &out)
@@ -159,6 +155,39 @@ public enum MessageWriter {
         } else if clientVersion == .http10 {
             out.append(static: "Connection: keep-alive\r\n")
         }
+        out.append(static: "\r\n")
+    }
+
+    /// A `101 Switching Protocols` to a client that asked for the upgrade:
+    /// the backend's fields (hop-by-hop ones dropped, as for any response),
+    /// `extra` (the affinity cookie), and the upgrade itself; no framing, as
+    /// the connection stops being HTTP after the head.
+    public static func appendSwitchingHead(
+        _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, extra: [UInt8], into out: inout [UInt8]
+    ) {
+        out.append(static: "HTTP/1.1 101 ")
+        out.append(buf, head.reason)
+        out.append(static: "\r\n")
+        appendVia(buf, head.fields, into: &out)
+        for f in head.fields where f.known != .via && !f.known.isHopByHop && !isNamedByConnection(buf, f, head.connectionTokens) {
+            appendField(buf, f, into: &out)
+        }
+        out.append(contentsOf: extra)
+        out.append(static: "Connection: upgrade\r\nUpgrade: ")
+        if let protocols = head.upgrade { out.append(buf, protocols) }
+        out.append(static: "\r\n\r\n")
+    }
+
+    /// The response's `Via` list with Tether's hop added (RFC 9110 §7.6.3).
+    private static func appendVia(_ buf: UnsafeBufferPointer<UInt8>, _ fields: [HeaderField], into out: inout [UInt8]) {
+        var via = false
+        for f in fields where f.known == .via {
+            out.append(static: via ? ", " : "Via: ")
+            out.append(buf, f.value)
+            via = true
+        }
+        out.append(static: via ? ", " : "Via: ")
+        out.append(static: viaToken)
         out.append(static: "\r\n")
     }
 

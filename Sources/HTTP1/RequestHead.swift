@@ -23,6 +23,11 @@ public struct RequestHead: Sendable {
     /// (RFC 9112 §6.3): forwarded once, never as it came.
     public var contentLength: Int? = nil
     public var keepAlive = true
+    /// The protocols of an upgrade the proxy passes on (`Upgrade: websocket`):
+    /// an HTTP/1.1 request without a body, `Connection: upgrade`, one
+    /// `Upgrade` field, no `h2c`. Otherwise nil, and the fields are dropped
+    /// as hop-by-hop.
+    public var upgrade: Range<Int>? = nil
     public var expectContinue = false
     /// `TE: trailers`: the client takes trailer fields on a chunked response.
     public var acceptsTrailers = false
@@ -41,5 +46,6 @@ public struct RequestHead: Sendable {
         keepAlive = true
         expectContinue = false
         acceptsTrailers = false
+        upgrade = nil
     }
 }

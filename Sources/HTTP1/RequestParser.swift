@@ -163,6 +163,7 @@ public struct RequestParser: Sendable {
         // RFC 9110 §10.1.1: ignored from HTTP/1.0 clients, and meaningless without content.
         head.expectContinue = block.expectContinue && head.version == .http11 && head.framing != .none
         head.acceptsTrailers = block.teTrailers
+        if head.version == .http11 && head.framing == .none { head.upgrade = block.upgradeProtocols(buf) }
         head.keepAlive = head.version == .http11 ? !block.connectionClose : (block.connectionKeepAlive && !block.connectionClose)
         return .complete(headEnd: headEnd)
     }

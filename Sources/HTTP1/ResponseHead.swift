@@ -14,6 +14,8 @@ public struct ResponseHead: Sendable {
     public var contentLength: Int? = nil
     /// The backend will keep the connection open after this response.
     public var keepAlive = true
+    /// A `101`'s `Upgrade` field: the protocol the connection switched to.
+    public var upgrade: Range<Int>? = nil
 
     public init() {
         fields.reserveCapacity(32)
@@ -27,5 +29,6 @@ public struct ResponseHead: Sendable {
         framing = .none
         contentLength = nil
         keepAlive = true
+        upgrade = nil
     }
 }

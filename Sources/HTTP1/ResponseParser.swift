@@ -43,6 +43,7 @@ public struct ResponseParser: Sendable {
             case .success(let b): block = b
             }
             head.keepAlive = head.version == .http11 ? !block.connectionClose : (block.connectionKeepAlive && !block.connectionClose)
+            if head.status == 101 { head.upgrade = block.upgrade }
             let bodyless = requestMethod == .head || head.isInformational || head.status == 204 || head.status == 304
             if block.hasTransferEncoding {
                 if block.contentLength != nil { return .failed(.contentLengthWithTransferEncoding) }

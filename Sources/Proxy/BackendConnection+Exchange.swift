@@ -70,6 +70,12 @@ extension BackendConnection {
                 return
             case .complete(let moved):
                 return complete(moved, s)
+            case .switched:
+                let i = e.pointee.backendIndex
+                ctx.renderAffinityCookie(&e.pointee.cookie, backend: i, issue: e.pointee.issueCookie, runtime: s.runtime, tls: s.transport.isTLS)
+                let action = input.storage.withUnsafeBufferPointer { e.pointee.switched(reader.head, $0, into: &s.output) }
+                ctx.responded(101, backend: i, s.runtime)
+                return s.perform(action)
             case .failed(let failure):
                 return s.backendFailed(failure)
             }

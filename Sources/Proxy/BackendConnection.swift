@@ -94,7 +94,7 @@ final class BackendConnection: EventHandler, TimerTarget {
         }
         e.pointee.attached(now: ctx.loop.now)
         session = s
-        reader.begin(method: e.pointee.request.method, limits: s.runtime.config.limits)
+        reader.begin(method: e.pointee.request.method, limits: s.runtime.config.limits, upgrade: e.pointee.request.upgrade != nil)
         receivedForRequest = false
         sendFailed = false
         readPaused = false
@@ -149,6 +149,19 @@ final class BackendConnection: EventHandler, TimerTarget {
             }
         }
         updateInterest()
+    }
+
+    /// The socket now belongs to a `Tunnel` (which took what was buffered):
+    /// this object lets go of it without closing it, and returns the events
+    /// it is registered for.
+    func handOverSocket() -> UInt32 {
+        state = .closed
+        deadline = 0
+        ctx.loop.cancelTimer(self)
+        session = nil
+        let spare = SpareBuffers(from: &input, &send, bufferSize: ctx.runtime.receiveBufferSize)
+        if !ctx.backendBuffers.push(spare) { IdleMemory.released(spare.bytes) }
+        return interest
     }
 
     func close() {

@@ -32,6 +32,13 @@ struct ClientTransport {
 
     var isTLS: Bool { tls != nil }
 
+    /// Writes from `buffer` (a tunnel's bytes for the client) until the
+    /// socket is full or the buffer empty.
+    func write(from buffer: inout ReceiveBuffer) -> SendQueue.WriteResult {
+        if let tls { return tls.write(from: &buffer) }
+        return buffer.drain { p, n in SendQueue.send(fd, p, n) }
+    }
+
     /// Bytes already received and decrypted that no socket event will announce.
     @inline(__always)
     var hasPendingInput: Bool { tls?.hasPendingInput ?? false }

@@ -21,6 +21,8 @@ extension Exchange {
         case answer(Int)
         /// Tether's own response (a redirect) is in the output: log it, close.
         case answered
+        /// The `101` is in the output: hand both connections to a `Tunnel`.
+        case tunnel
         /// Reset the client connection: part of the response went out and
         /// the rest will not come, and a cut response must never look whole.
         /// `log`: the request goes to the access log first.

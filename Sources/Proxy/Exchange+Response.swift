@@ -38,6 +38,19 @@ extension Exchange {
         return plan
     }
 
+    /// The backend accepted the upgrade (`101`): the client gets the head
+    /// (with `cookie.field`, so a new session is pinned by its first
+    /// answer) and both connections become a tunnel.
+    mutating func switched(_ head: ResponseHead, _ buf: UnsafeBufferPointer<UInt8>, into output: inout SendQueue) -> Action {
+        MessageWriter.appendSwitchingHead(buf, head, extra: cookie.field, into: &output.bytes)
+        responseHeadDone = true
+        continueSettled = true
+        status = 101
+        keepAlive = false
+        state = .tunnel
+        return .tunnel
+    }
+
     /// `moved` body bytes went to the client's output.
     mutating func responseBody(moved: Int) {
         bytesToClient += moved

@@ -41,6 +41,9 @@ struct Exchange {
         case relaying
         /// The response is whole, or Tether answered, or gave up.
         case over
+        /// The backend switched protocols (`101`): both connections are a
+        /// byte tunnel from now on (see `Tunnel`).
+        case tunnel
     }
 
     /// What the request sends when it attaches to a connection.

@@ -25,8 +25,10 @@ final class LingeringClose: EventHandler, TimerTarget {
 
     var fd: Int32 { transport.fd }
 
-    /// Takes the socket over from its session (write side already shut).
+    /// Takes the socket over from its session and shuts its write side.
     func start() {
+        transport.shutdownWrite()
+        transport.tls?.release()  // nothing more is read or written through it
         ctx.lingering += 1
         ctx.loop.handOver(fd, to: self)
         ctx.loop.modify(fd, events: EventLoop.readable)

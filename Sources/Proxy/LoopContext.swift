@@ -26,6 +26,9 @@ final class LoopContext: @unchecked Sendable {
     /// Connections in a `LingeringClose`: a graceful stop waits for them too,
     /// or their last response could be destroyed by the RST of an exit.
     var lingering = 0
+    /// Open tunnels (WebSockets after their `101`), and their buffers' spares.
+    var tunnels: [ObjectIdentifier: Tunnel] = [:]
+    var tunnelBuffers = Spares<[UInt8]>(capacity: 64, floor: 8)
     /// Spare per-request state and buffers for this loop's sessions.
     var exchanges = ExchangePool()
     /// Buffers of this loop's pooled (idle) backend connections, which read
@@ -60,6 +63,7 @@ final class LoopContext: @unchecked Sendable {
             if self.ticks % 10 == 0 {  // ticks are 100 ms
                 self.exchanges.trimUnused()
                 self.backendBuffers.trimUnused { IdleMemory.released($0.bytes) }
+                self.tunnelBuffers.trimUnused { IdleMemory.released($0.count) }
             }
         }
     }
@@ -138,6 +142,7 @@ final class LoopContext: @unchecked Sendable {
         upstreams[i].status.upSince = up ? loop.now : 0
         upstreams[i].passiveFailures = 0
         refreshEligibility()
+        if !up { closeTunnels(to: i, because: .backendDown) }
     }
 
     /// A data-path failure on backend `i`: `fall` in a row and it is down,
@@ -151,6 +156,7 @@ final class LoopContext: @unchecked Sendable {
         upstreams[i].passiveFailures = 0
         upstreams[i].status.healthUp = false
         refreshEligibility()
+        closeTunnels(to: i, because: .backendDown)
         let monitor = runtime.monitors[i]
         let message = "\(fall) failures in a row, last: \(reason())"
         monitor.loop.execute { monitor.passiveDown(message) }
@@ -174,6 +180,8 @@ final class LoopContext: @unchecked Sendable {
         guard let i = runtime.config.backends.firstIndex(where: { $0.name == name }) else { return }
         upstreams[i].status.adminState = state
         refreshEligibility()
+        // `drain` keeps existing tunnels, as it keeps existing sessions.
+        if state == .maintenance { closeTunnels(to: i, because: .maintenance) }
     }
 
     // MARK: Pools and reload
@@ -234,14 +242,14 @@ final class LoopContext: @unchecked Sendable {
     /// (otherwise a `LingeringClose` holds it, and its place in the limits).
     func remove(_ session: ProxySession, connectionEnded: Bool = true) {
         if sessions.removeValue(forKey: ObjectIdentifier(session)) != nil && connectionEnded { connectionLimit.release() }
-        if draining && sessions.isEmpty && lingering == 0 { drained() }
+        if draining && sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
     }
 
     /// A lingering close ended: its connection is gone.
     func lingerEnded() {
         lingering -= 1
         connectionLimit.release()
-        if draining && sessions.isEmpty && lingering == 0 { drained() }
+        if draining && sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
     }
 
     /// Stops taking requests: idle sessions close now, busy ones after their response.
@@ -250,10 +258,10 @@ final class LoopContext: @unchecked Sendable {
         self.onDrained = onDrained
         for u in upstreams { u.pool.closeAll() }
         for session in Array(sessions.values) { session.drain() }
-        if sessions.isEmpty && lingering == 0 { drained() }
+        if sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
     }
 
-    private func drained() {
+    func drained() {
         flushLog()
         for u in upstreams { u.pool.closeAll() }
         let done = onDrained

@@ -50,6 +50,7 @@ final class ProxyRuntime: Sendable {
     let connectTimeout: UInt64
     let backendTimeout: UInt64
     let expectTimeout: UInt64
+    let tunnelTimeout: UInt64
     let poolIdleTimeout: UInt64
 
     /// `; Path=/; HttpOnly; SameSite=Lax…` for the affinity cookie, rendered once.
@@ -107,6 +108,7 @@ final class ProxyRuntime: Sendable {
         connectTimeout = t.connect.nanoseconds
         backendTimeout = t.backendResponse.nanoseconds
         expectTimeout = t.expectContinue.nanoseconds
+        tunnelTimeout = t.tunnel.nanoseconds
         poolIdleTimeout = config.pool.idleTimeout.nanoseconds
         let k = config.routing.cookie
         var attributes = "; Path=\(k.path)"

@@ -23,11 +23,12 @@ extension ProxySession {
     /// as nginx does; otherwise the socket lingers (see `LingeringClose`).
     func endAfterResponse() {
         if cleanEnd && input.isEmpty && !transport.hasPendingInput { return closeNow() }
-        transport.shutdownWrite()
-        teardown(.linger)
+        LingeringClose(transport, ctx: ctx).start()
+        teardown(.handedOver)
     }
 
-    enum Teardown { case close, reset, linger }
+    /// `handedOver`: another handler took the socket (and its TLS state).
+    enum Teardown { case close, reset, handedOver }
 
     func closeNow() { teardown(.close) }
 
@@ -47,23 +48,21 @@ extension ProxySession {
         if let e = held { ctx.releaseLoad(e, runtime) }
         backend?.close()
         backend = nil
-        if how == .linger {
-            LingeringClose(transport, ctx: ctx).start()
-        } else {
+        if how != .handedOver {
             ctx.loop.deregister(fd)
             transport.close(reset: how == .reset)
             transport.listenerLimit.release()
             ctx.count(transport.listener, .current, by: -1)
+            // A stale queue entry or a scheduled pending read may keep this
+            // object a while longer; its buffers and TLS state go now.
+            transport.tls?.release()
         }
-        // A stale queue entry or a scheduled pending read may keep this
-        // object a while longer; its buffers and TLS state go now.
-        transport.tls?.release()
         if requestOver && held != nil {
             ctx.exchanges.takeBack(from: self)
         } else {
             input.release()
             output.release()
         }
-        ctx.remove(self, connectionEnded: how != .linger)
+        ctx.remove(self, connectionEnded: how != .handedOver)
     }
 }

@@ -23,6 +23,7 @@ extension ProxySession {
         case .connect(let i, let fresh, let carry): connect(i, fresh: fresh, carry: carry)
         case .failOver(let carry): failOver(carry)
         case .pumpBody: backend?.pullBody(from: self)
+        case .tunnel: Tunnel.open(from: self)
         case .answer(let status): respond(status)
         case .answered:
             logRequest(backendNanos: 0)

@@ -21,6 +21,9 @@ struct ResponseReader {
         case body(moved: Int)
         /// The response is whole.
         case complete(moved: Int)
+        /// A `101` to a request that asked for the upgrade: `head` holds it,
+        /// and what follows it in the buffer is the new protocol's.
+        case switched
         case failed(BackendFailure)
     }
 
@@ -30,11 +33,13 @@ struct ResponseReader {
     private(set) var headDone = false
     private var awaitingFraming = false
     private var method: HTTPMethod = .get
+    private var upgradeAsked = false
     private var headLimit = HTTPLimits().headBufferLimit
 
     /// A new request went out: its response starts from nothing.
-    mutating func begin(method: HTTPMethod, limits: HTTPLimits) {
+    mutating func begin(method: HTTPMethod, limits: HTTPLimits, upgrade: Bool = false) {
         self.method = method
+        upgradeAsked = upgrade
         parser.limits = limits
         parser.reset()
         headLimit = limits.headBufferLimit
@@ -75,8 +80,9 @@ struct ResponseReader {
             case .complete(let headEnd):
                 input.readIndex = headEnd
                 if head.isInformational {
-                    // Upgrade is never forwarded, so no tunnel can follow.
-                    if head.status == 101 { return .failed(.unrelayable("101 Switching Protocols without an upgrade")) }
+                    if head.status == 101 {
+                        return upgradeAsked ? .switched : .failed(.unrelayable("101 Switching Protocols without an upgrade"))
+                    }
                     return .interim
                 }
                 awaitingFraming = true

@@ -38,6 +38,11 @@ public enum BackendCounter: Int, CaseIterable, Sendable {
     case recreated
     /// Requests refused with 503 at `max_conns`: queue full or `queue_timeout`.
     case queueRejected
+    /// Requests the backend switched to another protocol (`101`).
+    case upgrades
+    /// Tunnels open now (a gauge kept as a running count), and the bytes
+    /// they carried to the backend and to clients.
+    case tunnelsOpen, tunnelBytesIn, tunnelBytesOut
 
     /// The status class counter of a response (nil outside 100...599).
     @inlinable

@@ -130,19 +130,30 @@ public final class TLSConnection {
     /// Encrypts and sends from `queue` until the socket is full.
     public func flush(_ queue: inout SendQueue) -> SendQueue.WriteResult {
         writeWantsRead = false
-        return queue.flush { p, n in
-            let r = SSL_write(ssl, p, Int32(clamping: n))
-            if r > 0 { return .wrote(Int(r)) }
-            switch SSL_get_error(ssl, r) {
-            case SSL_ERROR_WANT_WRITE:
-                return .blocked
-            case SSL_ERROR_WANT_READ:
-                writeWantsRead = true
-                return .blocked
-            case let code:
-                let e = fail(code)
-                return .failed(e == 0 ? EPIPE : e)
-            }
+        return queue.flush { p, n in write(p, n) }
+    }
+
+    /// Encrypts and sends what `buffer` holds (a tunnel's bytes) until the
+    /// socket is full.
+    public func write(from buffer: inout ReceiveBuffer) -> SendQueue.WriteResult {
+        writeWantsRead = false
+        return buffer.drain { p, n in write(p, n) }
+    }
+
+    /// Encrypts and sends `n` bytes at `p`, or as many as the socket takes
+    /// (partial-write mode). Call again with the same bytes after `.blocked`.
+    private func write(_ p: UnsafeRawPointer, _ n: Int) -> SendQueue.WriteStep {
+        let r = SSL_write(ssl, p, Int32(clamping: n))
+        if r > 0 { return .wrote(Int(r)) }
+        switch SSL_get_error(ssl, r) {
+        case SSL_ERROR_WANT_WRITE:
+            return .blocked
+        case SSL_ERROR_WANT_READ:
+            writeWantsRead = true
+            return .blocked
+        case let code:
+            let e = fail(code)
+            return .failed(e == 0 ? EPIPE : e)
         }
     }
 

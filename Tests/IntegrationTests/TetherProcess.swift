@@ -145,9 +145,14 @@ enum Curl {
 
     @discardableResult
     static func run(_ args: [String], timeout: TimeInterval = 120) throws -> Result {
+        try run(executable: "/usr/bin/curl", ["-sS", "--max-time", String(Int(timeout))] + args)
+    }
+
+    /// Runs a client program to its end and returns what it printed.
+    static func run(executable: String, _ args: [String]) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-sS", "--max-time", String(Int(timeout))] + args
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
         let out = Pipe()
         let err = Pipe()
         p.standardOutput = out
@@ -188,6 +193,34 @@ final class RawClient: @unchecked Sendable {
     func send(_ text: String) {
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    func sendBytes(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads one byte at a time up to the end of a head (CRLF CRLF), so
+    /// that nothing after it is taken from the socket.
+    func readHead() -> String {
+        var out: [UInt8] = []
+        var byte: UInt8 = 0
+        while !(out.count >= 4 && out.suffix(4) == [13, 10, 13, 10]) {
+            guard read(fd, &byte, 1) == 1 else { break }
+            out.append(byte)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Reads exactly `n` bytes (fewer if the peer closes first).
+    func readExactly(_ n: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: n)
+        var got = 0
+        while got < n {
+            let r = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, n - got) }
+            if r <= 0 { break }
+            got += r
+        }
+        return Array(out[0..<got])
     }
 
     /// Reads until the peer closes (or the 30 s receive timeout).

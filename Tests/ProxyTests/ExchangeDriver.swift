@@ -32,6 +32,8 @@ struct ExchangeDriver {
 
     enum Outcome: Equatable {
         case more
+        /// A `101`: the exchange's action (`.tunnel`).
+        case switched(Exchange.Action)
         case finished(Exchange.Finish)
         case failed(BackendFailure)
     }
@@ -68,7 +70,7 @@ struct ExchangeDriver {
         case .head: send.bytes += exchange.forwarder.head
         case .bytes(let b): send.bytes += b
         }
-        reader.begin(method: exchange.request.method, limits: limits)
+        reader.begin(method: exchange.request.method, limits: limits, upgrade: exchange.request.upgrade != nil)
         return pump()
     }
 
@@ -107,6 +109,8 @@ struct ExchangeDriver {
                 return .finished(complete(moved))
             case .failed(let failure):
                 return .failed(failure)
+            case .switched:
+                return .switched(backendIn.storage.withUnsafeBufferPointer { exchange.switched(reader.head, $0, into: &output) })
             }
         }
     }

@@ -150,3 +150,37 @@ import Testing
         #expect(d.queuedForClient.contains("\r\nSet-Cookie: TETHER=k1; Path=/\r\n"))
     }
 }
+
+/// An upgrade through the exchange: asked of the backend, and a `101`
+/// turns the exchange into a tunnel; any other answer is plain HTTP.
+@Suite struct ExchangeUpgradeTests {
+    static let handshake = "GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n"
+
+    @Test func aSwitchingAnswerMakesTheExchangeATunnel() {
+        var d = ExchangeDriver()
+        #expect(d.request(Self.handshake) == .connect(backend: 0, fresh: false, carry: .head))
+        #expect(d.attach() == .done(moved: 0))
+        #expect(d.backendGot.contains("Connection: upgrade\r\nUpgrade: websocket\r\n"))
+        #expect(d.backend("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\u{01}\u{02}hi") == .switched(.tunnel))
+        #expect(d.exchange.state == .tunnel && d.exchange.status == 101)
+        #expect(d.queuedForClient.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"))
+        #expect(d.queuedForClient.hasSuffix("Connection: upgrade\r\nUpgrade: websocket\r\n\r\n"))
+        #expect(d.backendIn.readable == 4, "the first frame stays for the tunnel")
+    }
+
+    @Test func anyOtherAnswerKeepsTheConnectionHTTP() {
+        var d = ExchangeDriver()
+        _ = d.request(Self.handshake)
+        d.attach()
+        #expect(d.backend("HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n\r\n")
+            == .finished(.init(reuseBackend: true, keepClient: true, requestReadWhole: true)))
+        #expect(d.exchange.state == .over)
+    }
+
+    @Test func aSwitchNobodyAskedForIsRefused() {
+        var d = ExchangeDriver()
+        _ = d.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        d.attach()
+        #expect(d.backend("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n") == .failed(.unrelayable("101 Switching Protocols without an upgrade")))
+    }
+}

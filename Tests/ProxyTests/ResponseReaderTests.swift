@@ -38,7 +38,7 @@ import Testing
                     interimStatuses.append(reader.head.status)
                 case .head:
                     reader.startBody(ResponsePolicy.framing(reader.head.framing, clientVersion: clientVersion, clientTakesTrailers: clientTakesTrailers))
-                case .needMore, .body, .complete, .failed:
+                case .needMore, .body, .complete, .failed, .switched:
                     return  // as the connection does: wait for the next read (or the client)
                 }
             }

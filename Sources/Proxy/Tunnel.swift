@@ -1,0 +1,264 @@
+import EventLoop
+import Glibc
+import Stats
+
+/// A client connection and its backend connection after a `101 Switching
+/// Protocols` (a WebSocket): bytes go both ways as they come, with no HTTP
+/// in between, as in nginx's and HAProxy's tunnels. Each direction has one
+/// buffer of at most `bufferSize` bytes: when it is full its reader stops
+/// until the other side takes them, so a slow reader holds back the other
+/// side and memory per tunnel is bounded whatever flows through it. A
+/// buffer goes back to the loop's spares whenever it is empty, so an idle
+/// tunnel holds none. A half-close is passed on (EOF from one side, once
+/// its bytes are written, shuts the other side's write direction); the
+/// tunnel ends when both directions have, on an error (both are reset), on
+/// `tunnel_timeout` with no byte either way, or when its backend goes out
+/// of service (`close(because:)`).
+final class Tunnel: TimerTarget {
+    /// One direction: bytes read from one side, waiting to be written to the other.
+    struct Flow {
+        var buffer = ReceiveBuffer(capacity: 0)
+        /// The reading side closed its end.
+        var eof = false
+        /// The writing side was told (its write direction shut).
+        var shut = false
+        var bytes = 0
+    }
+
+    enum End: String {
+        case closed, clientError = "client error", backendError = "backend error", timeout
+        case backendDown = "backend down", maintenance
+    }
+
+    static let bufferSize = 16 * 1024
+
+    let client: ClientTransport
+    let backendFd: Int32
+    /// The loop context outlives every connection on it.
+    unowned(unsafe) let ctx: LoopContext
+    /// The configuration the tunnel was opened under, and its backend there.
+    let runtime: ProxyRuntime
+    let backendIndex: Int
+    let requestLine: [UInt8]
+    let opened: UInt64
+    /// Client to backend, backend to client.
+    var up = Flow()
+    var down = Flow()
+    var deadline: UInt64 = 0
+    var timerSlot = -1
+    private var lastActivity: UInt64
+    private var closed = false
+    private var ends: (client: TunnelEnd, backend: TunnelEnd)!
+    private var interest: (client: UInt32, backend: UInt32) = (0, 0)
+    private var pumpScheduled = false
+
+    /// The backend switched protocols: `session`'s socket and its backend
+    /// connection's go to a new tunnel, and the session ends.
+    static func open(from session: ProxySession) {
+        guard let b = session.backend else { return }
+        session.detachBackend()
+        Tunnel(from: session, backend: b).start(clientInterest: session.interest, backendInterest: b.handOverSocket())
+        session.teardown(.handedOver)
+    }
+
+    /// Takes over what `session` and `backend` had not passed on yet: the
+    /// `101` head and anything after it for the client, and for the backend
+    /// what the client sent after its upgrade request.
+    private init(from session: ProxySession, backend: BackendConnection) {
+        client = session.transport
+        backendFd = backend.fd
+        ctx = session.ctx
+        runtime = session.runtime
+        let e = session.exchange
+        backendIndex = e.pointee.backendIndex
+        requestLine = e.pointee.requestLine
+        opened = ctx.loop.now
+        lastActivity = opened
+        session.output.unsent.withUnsafeBytes { down.buffer.append($0) }
+        backend.input.storage.withUnsafeBytes { all in
+            down.buffer.append(UnsafeRawBufferPointer(rebasing: all[backend.input.readIndex..<backend.input.writeIndex]))
+        }
+        backend.send.unsent.withUnsafeBytes { up.buffer.append($0) }
+        session.input.storage.withUnsafeBytes { all in
+            up.buffer.append(UnsafeRawBufferPointer(rebasing: all[session.input.readIndex..<session.input.writeIndex]))
+        }
+    }
+
+    /// Takes both sockets over and starts moving bytes.
+    private func start(clientInterest: UInt32, backendInterest: UInt32) {
+        ctx.tunnels[ObjectIdentifier(self)] = self
+        count(.upgrades)
+        count(.tunnelsOpen)
+        ends = (TunnelEnd(self, client: true), TunnelEnd(self, client: false))
+        interest = (clientInterest, backendInterest)
+        ctx.loop.handOver(client.fd, to: ends.client)
+        ctx.loop.handOver(backendFd, to: ends.backend)
+        deadline = opened + runtime.tunnelTimeout
+        ctx.loop.schedule(self)
+        pump()
+    }
+
+    func handle(_ events: UInt32, client isClient: Bool) {
+        if events & EventLoop.error != 0 && events & EventLoop.readable == 0 {
+            return close(because: isClient ? .clientError : .backendError)
+        }
+        pump()
+    }
+
+    /// Moves what can be moved both ways (a few rounds, so bytes that made
+    /// room let the other side read again), then says what to wait for.
+    private func pump() {
+        guard !closed else { return }
+        for _ in 0..<4 {
+            let u = move(
+                &up, write: { b in b.drain { p, n in SendQueue.send(backendFd, p, n) } }, read: { client.read(into: &$0) },
+                shutWrite: { _ = shutdown(backendFd, Int32(SHUT_WR)) }, readerFails: .clientError, writerFails: .backendError)
+            if case .failed(let end) = u { return close(because: end) }
+            let d = move(
+                &down, write: { client.write(from: &$0) }, read: { $0.read(from: backendFd) },
+                shutWrite: { client.shutdownWrite() }, readerFails: .backendError, writerFails: .clientError)
+            if case .failed(let end) = d { return close(because: end) }
+            if u == .idle && d == .idle { break }
+        }
+        if up.eof && down.eof && up.shut && down.shut { return close(because: .closed) }
+        release(&up.buffer)
+        release(&down.buffer)
+        updateInterest()
+        // TLS records OpenSSL decrypted ahead are announced by no socket event.
+        if client.hasPendingInput && !up.eof && !pumpScheduled {
+            pumpScheduled = true
+            let me = LoopBound(self)
+            ctx.loop.execute {
+                me.value.pumpScheduled = false
+                me.value.pump()
+            }
+        }
+    }
+
+    private enum Step: Equatable {
+        case idle, moved
+        case failed(End)
+    }
+
+    /// One direction: writes what is buffered, reads more while there is
+    /// room, and passes an EOF on once the bytes before it are out.
+    private func move(
+        _ flow: inout Flow, write: (inout ReceiveBuffer) -> SendQueue.WriteResult,
+        read: (inout ReceiveBuffer) -> ReceiveBuffer.ReadResult, shutWrite: () -> Void, readerFails: End, writerFails: End
+    ) -> Step {
+        var moved = false
+        if !flow.buffer.isEmpty {
+            let before = flow.buffer.readable
+            if case .error = write(&flow.buffer) { return .failed(writerFails) }
+            moved = flow.buffer.readable != before
+        }
+        if !flow.eof && room(&flow.buffer) {
+            switch read(&flow.buffer) {
+            case .bytes(let n) where n > 0:
+                flow.bytes += n
+                lastActivity = ctx.loop.now
+                moved = true
+            case .bytes, .wouldBlock:
+                break
+            case .eof:
+                flow.eof = true
+                moved = true
+            case .error:
+                return .failed(readerFails)
+            }
+        }
+        if flow.eof && flow.buffer.isEmpty && !flow.shut {
+            shutWrite()
+            flow.shut = true
+        }
+        return moved ? .moved : .idle
+    }
+
+    /// Room to read into `buffer`: a spare from the loop if it has none.
+    private func room(_ buffer: inout ReceiveBuffer) -> Bool {
+        if buffer.storage.isEmpty { buffer.adopt(ctx.tunnelBuffers.pop() ?? [UInt8](repeating: 0, count: Self.bufferSize)) }
+        if buffer.freeTail == 0 { buffer.compact() }
+        return buffer.freeTail > 0
+    }
+
+    /// An empty buffer goes back to the loop: an idle tunnel holds none.
+    private func release(_ buffer: inout ReceiveBuffer) {
+        guard buffer.isEmpty, !buffer.storage.isEmpty else { return }
+        let storage = buffer.takeStorage()
+        if storage.count != Self.bufferSize || !ctx.tunnelBuffers.push(storage) { IdleMemory.released(storage.count) }
+    }
+
+    private func updateInterest() {
+        var c: UInt32 = 0, b: UInt32 = 0
+        if !up.eof && (up.buffer.storage.isEmpty || up.buffer.readable < up.buffer.storage.count) { c |= EventLoop.readable }
+        if !down.eof && (down.buffer.storage.isEmpty || down.buffer.readable < down.buffer.storage.count) { b |= EventLoop.readable }
+        if !down.buffer.isEmpty { c |= EventLoop.writable }
+        if !up.buffer.isEmpty { b |= EventLoop.writable }
+        c |= client.extraInterest
+        if c != interest.client {
+            interest.client = c
+            ctx.loop.modify(client.fd, events: c)
+        }
+        if b != interest.backend {
+            interest.backend = b
+            ctx.loop.modify(backendFd, events: b)
+        }
+    }
+
+    func deadlineExpired(now: UInt64) {
+        let idleEnds = lastActivity + runtime.tunnelTimeout
+        guard now >= idleEnds else {
+            deadline = idleEnds  // bytes moved since: wait the rest of the idle time
+            return ctx.loop.schedule(self)
+        }
+        close(because: .timeout)
+    }
+
+    /// Ends the tunnel: both sockets closed (reset after an error), its
+    /// place in the limits given back, counted and logged.
+    func close(because end: End) {
+        guard !closed else { return }
+        closed = true
+        deadline = 0
+        ctx.loop.cancelTimer(self)
+        ctx.loop.deregister(client.fd)
+        ctx.loop.deregister(backendFd)
+        let reset = end != .closed && end != .timeout
+        client.close(reset: reset)
+        if reset { Socket.abort(backendFd) } else { Glibc.close(backendFd) }
+        client.tls?.release()
+        up.buffer.readIndex = up.buffer.writeIndex
+        down.buffer.readIndex = down.buffer.writeIndex
+        release(&up.buffer)
+        release(&down.buffer)
+        client.listenerLimit.release()
+        ctx.count(client.listener, .current, by: -1)
+        count(.tunnelsOpen, by: -1)
+        count(.tunnelBytesIn, by: up.bytes)
+        count(.tunnelBytesOut, by: down.bytes)
+        ctx.tunnelEnded(self, end, runtime: runtime)
+    }
+
+    private func count(_ c: BackendCounter, by n: Int = 1) {
+        if let i = ctx.currentIndex(runtime, backendIndex) { ctx.count(c, i, by: n) }
+    }
+
+    /// The backend this tunnel goes to, by name and address (they survive a reload).
+    func goesTo(_ target: BackendTarget) -> Bool {
+        let mine = runtime.backends[backendIndex]
+        return mine.name == target.name && mine.address == target.address
+    }
+}
+
+/// The loop routes each descriptor's events to one handler: a tunnel has two.
+final class TunnelEnd: EventHandler {
+    unowned(unsafe) let tunnel: Tunnel
+    let isClient: Bool
+
+    init(_ tunnel: Tunnel, client: Bool) {
+        self.tunnel = tunnel
+        self.isClient = client
+    }
+
+    func handleEvent(_ events: UInt32) { tunnel.handle(events, client: isClient) }
+}
