@@ -19,6 +19,10 @@
 #                                       clients send one request each, then idle;
 #                                       the proxy's RSS growth / N, beside nginx's
 #                                       and HAProxy's (--idle-tls: over TLS too)
+#   scripts/bench.sh --websocket        WebSocket echo of small messages through each
+#                                       proxy (backends: scripts/lib/ws_bench.py):
+#                                       messages per proxy CPU-second
+#   scripts/bench.sh --idle-websocket N memory per idle WebSocket through each proxy
 #   scripts/bench.sh --stats-overhead   Tether with its admin counters vs a build
 #                                       with them compiled out (TETHER_NO_STATS)
 #   scripts/bench.sh --baseline BIN     this Tether against another tether binary
@@ -38,6 +42,8 @@ stats_overhead=0
 tls=1
 idle=0
 idle_tls=0
+websocket=0
+idle_ws=0
 baseline_bin=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -48,6 +54,8 @@ while [[ $# -gt 0 ]]; do
         --no-tls) tls=0; shift ;;
         --idle) idle="$2"; shift 2 ;;
         --idle-tls) idle_tls=1; shift ;;
+        --websocket) websocket=1; shift ;;
+        --idle-websocket) idle_ws="$2"; shift 2 ;;
         --baseline) baseline_bin="$(realpath "$2")"; shift 2 ;;
         -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -101,9 +109,11 @@ daemon off;
 error_log $work/proxy-error.log;
 pid $work/proxy.pid;
 worker_rlimit_nofile 19900;
-events { worker_connections $((idle > 0 ? idle + 1000 : 4096)); }
+events { worker_connections $((idle + idle_ws > 0 ? idle + 2 * idle_ws + 1000 : 4096)); }
 http {
     access_log off;
+    # WebSockets (the --websocket rows); other requests keep the pool's keep-alive.
+    map \$http_upgrade \$connection_upgrade { default upgrade; '' ''; }
     upstream app {
         server 127.0.0.1:$B1;
         server 127.0.0.1:$B2;
@@ -120,7 +130,9 @@ http {
         location / {
             proxy_pass http://app;
             proxy_http_version 1.1;
-            proxy_set_header Connection "";
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$connection_upgrade;
+            proxy_read_timeout 1h;
         }
     }
 }
@@ -129,13 +141,14 @@ CONF
 cat > "$work/haproxy.cfg" <<CONF
 global
     nbthread 1
-    maxconn $((idle > 0 ? (idle + 100 < 9900 ? idle + 100 : 9900) : 4096))
+    maxconn $((idle + idle_ws > 0 ? (idle + idle_ws + 100 < 9900 ? idle + idle_ws + 100 : 9900) : 4096))
     ulimit-n 19900
 defaults
     mode http
     timeout connect 5s
     timeout client 30s
     timeout server 30s
+    timeout tunnel 1h
     http-reuse always
 frontend fe
     bind 127.0.0.1:$P_HAPROXY
@@ -148,13 +161,17 @@ backend app
     server b3 127.0.0.1:$B3
 CONF
 
-taskset -c 1 nginx -c "$work/backends.conf" & pids+=($!)
+if [[ $websocket -eq 1 || $idle_ws -gt 0 ]]; then
+    for b in $B1 $B2 $B3; do taskset -c 1 python3 scripts/lib/ws_bench.py server "$b" & pids+=($!); done
+else
+    taskset -c 1 nginx -c "$work/backends.conf" & pids+=($!)
+fi
 cat > "$work/tether.conf" <<CONF
 listen 127.0.0.1:$P_TETHER
 listen 127.0.0.1:$S_TETHER tls cert=$work/site.pem key=$work/site.key min_version=1.3
 admin 127.0.0.1:18099
 workers 1
-max_connections $((idle > 0 ? idle + 1000 : 10000))
+max_connections $((idle + idle_ws > 0 ? idle + idle_ws + 1000 : 10000))
 access_log off
 routing balanced
 health_check enabled=off
@@ -238,6 +255,87 @@ to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
+# idle_rss NAME PID N CMD...: KiB of PID's RSS per connection that CMD
+# holds open: CMD reads a fifo as stdin (it keeps its N connections until
+# that closes) and prints "ready" once they are open; RSS is sampled 3 s
+# later, when Tether has freed the spares the burst left and returned pages
+# (both on 1 s ticks), and compared with before.
+idle_rss() {
+    local name=$1 pid=$2 n=$3; shift 3
+    local before after client
+    before=$(rss_kb "$pid")
+    mkfifo "$work/hold-$name"
+    "$@" < "$work/hold-$name" > "$work/$name.out" 2>&1 &
+    client=$!
+    exec 7> "$work/hold-$name"
+    for _ in $(seq 1 2400); do
+        grep -q '^ready' "$work/$name.out" 2>/dev/null && break
+        kill -0 "$client" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! grep -q '^ready' "$work/$name.out"; then
+        echo "bench.sh: $name: the clients failed: $(cat "$work/$name.out")" >&2
+        exec 7>&-; kill "$client" 2>/dev/null || true; exit 1
+    fi
+    sleep 3
+    after=$(rss_kb "$pid")
+    exec 7>&-
+    wait "$client" 2>/dev/null || true
+    awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN{printf "%.2f", (a-b)/n}'
+}
+
+if [[ $idle_ws -gt 0 ]]; then
+    # Memory per idle WebSocket: RSS after N upgraded connections went
+    # quiet (3 s: pools trimmed), minus before.
+    echo "idle WebSockets: $idle_ws per proxy"
+    declare -A per_ws
+    for t in tether nginx haproxy; do
+        pid=$(pid_of "$t")
+        port=$(url_of "$t" | sed -E 's#.*:([0-9]+)/$#\1#')
+        per_ws[$t]=$(idle_rss "ws-$t" "$pid" "$idle_ws" taskset -c 1 python3 scripts/lib/ws_bench.py idle "$port" "$idle_ws")
+        printf '  %-8s %5d idle WebSockets: %s KiB each\n' "$t" "$idle_ws" "${per_ws[$t]}"
+    done
+    echo
+    echo "| proxy | KiB per idle WebSocket |"
+    echo "|---|---|"
+    for t in tether nginx haproxy; do echo "| $t | ${per_ws[$t]} |"; done
+    exit 0
+fi
+
+if [[ $websocket -eq 1 ]]; then
+    # Small WebSocket messages echoed through each proxy: $connections
+    # connections, each sending a 32-byte frame and waiting for its echo;
+    # the proxy's CPU per message decides the comparison.
+    declare -A ws_msgs ws_cpu
+    for t in tether nginx haproxy; do ws_msgs[$t]=0; ws_cpu[$t]=0; done
+    ws_port() { url_of "$1" | sed -E 's#.*:([0-9]+)/$#\1#'; }
+    for t in tether nginx haproxy; do taskset -c 1 python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" 1 32 >/dev/null; done
+    for r in $(seq 1 "$rounds"); do
+        for t in tether nginx haproxy; do
+            pid=$(pid_of "$t")
+            before=$(cpu_ticks "$pid")
+            n=$(taskset -c 1 python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" "$duration" 32)
+            after=$(cpu_ticks "$pid")
+            printf '  round %d %-8s %8d messages  %8.0f msg/s  cpu %5.2f s\n' "$r" "$t" "$n" \
+                "$(awk -v n="$n" -v d="$duration" 'BEGIN{print n/d}')" "$(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{print d/hz}')"
+            ws_msgs[$t]=$((ws_msgs[$t] + n))
+            ws_cpu[$t]=$((ws_cpu[$t] + after - before))
+        done
+    done
+    echo
+    echo "$(date -u +%Y-%m-%d) on $(nproc) cores; WebSocket echo, 32-byte messages, $connections connections, ${rounds}x${duration}s interleaved"
+    echo "| proxy | messages/s | messages per proxy CPU-s |"
+    echo "|---|---|---|"
+    declare -A ws_per
+    for t in tether nginx haproxy; do
+        ws_per[$t]=$(awk -v m="${ws_msgs[$t]}" -v c="${ws_cpu[$t]}" -v hz="$hz" 'BEGIN{ if (c > 0) printf "%.0f", m / (c / hz); else print "?" }')
+        echo "| $t | $(awk -v m="${ws_msgs[$t]}" -v n="$rounds" -v d="$duration" 'BEGIN{printf "%.0f", m/(n*d)}') | ${ws_per[$t]} |"
+    done
+    awk -v t="${ws_per[tether]}" -v n="${ws_per[nginx]}" -v h="${ws_per[haproxy]}" \
+        'BEGIN { printf "tether/nginx %.3fx, tether/haproxy %.3fx (messages per proxy CPU-second)\n", t/n, t/h }'
+    exit 0
+fi
+
 if [[ $idle -gt 0 ]]; then
     # Memory per idle connection: RSS after N clients made one request each
     # and went quiet (3 s, so Tether's pool has freed the spares the burst
@@ -255,26 +353,8 @@ if [[ $idle -gt 0 ]]; then
         pid=$(pid_of "$t")
         port=$(url_of "$t" | sed -E 's#.*:([0-9]+)/$#\1#')
         mode=plain; [[ $t == *-tls ]] && mode=tls
-        before=$(rss_kb "$pid")
-        mkfifo "$work/hold-$t"
-        python3 scripts/lib/idle_clients.py 127.0.0.1 "$port" "$n" 300 "$mode" < "$work/hold-$t" > "$work/idle-$t.out" 2>&1 &
-        client=$!
-        exec 7> "$work/hold-$t"   # holds the clients' stdin open until we are done
-        for _ in $(seq 1 2400); do
-            grep -q '^ready' "$work/idle-$t.out" 2>/dev/null && break
-            kill -0 "$client" 2>/dev/null || break
-            sleep 0.1
-        done
-        if ! grep -q '^ready' "$work/idle-$t.out"; then
-            echo "bench.sh: idle clients against $t failed: $(cat "$work/idle-$t.out")" >&2
-            exec 7>&-; kill "$client" 2>/dev/null || true; exit 1
-        fi
-        sleep 3  # Tether frees unused spares and returns pages on 1 s ticks
-        after=$(rss_kb "$pid")
-        exec 7>&-
-        wait "$client" 2>/dev/null || true
-        per_idle[$t]=$(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN{printf "%.2f", (a-b)/n}')
-        printf '  %-11s %5d idle: RSS %7d KiB -> %7d KiB: %s KiB per idle connection\n' "$t" "$n" "$before" "$after" "${per_idle[$t]}"
+        per_idle[$t]=$(idle_rss "idle-$t" "$pid" "$n" python3 scripts/lib/idle_clients.py 127.0.0.1 "$port" "$n" 300 "$mode")
+        printf '  %-11s %5d idle: %s KiB per idle connection\n' "$t" "$n" "${per_idle[$t]}"
         sleep 1
     done
     echo

@@ -54,7 +54,8 @@ enum Directives {
         ) { c, v in c.maxConnections = v.argument(0)?.int ?? c.maxConnections },
         DirectiveSpec(
             name: "access_log", arguments: [.init(name: "target", kind: .string)],
-            defaultText: "stdout", summary: "`stdout`, `off`, or a file path: one line per request."
+            defaultText: "stdout",
+            summary: "`stdout`, `off`, or a file path: one line per request, `CLIENT [TIME] \"REQUEST LINE\" STATUS BYTES BACKEND BACKEND_MS TOTAL_MS`. A tunnel (a WebSocket) has its line when it ends: status `101`, the bytes to the client, its life as the times, then `tunnel=CAUSE up=BYTES` (`closed`, `timeout`, `client_error`, `backend_error`, `backend_down` or `maintenance`; the bytes to the backend)."
         ) { c, v in
             switch v.argument(0)?.text {
             case "off": c.accessLog = .off

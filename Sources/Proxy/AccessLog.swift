@@ -68,10 +68,12 @@ struct AccessLogBuffer {
         pending.reserveCapacity(64 * 1024)
     }
 
-    /// `client [time] "METHOD target HTTP/1.x" status bytes backend backend_ms total_ms`
+    /// `client [time] "METHOD target HTTP/1.x" status bytes backend backend_ms total_ms`,
+    /// and for a tunnel's end (`tunnel`: why it ended, bytes to the backend)
+    /// ` tunnel=CAUSE up=BYTES`.
     mutating func append(
         client: [UInt8], requestLine: [UInt8], status: Int, bytesSent: Int,
-        backend: [UInt8]?, backendNanos: UInt64, totalNanos: UInt64
+        backend: [UInt8]?, backendNanos: UInt64, totalNanos: UInt64, tunnel: (end: StaticString, up: Int)? = nil
     ) {
         refreshStamp()
         pending.append(contentsOf: client)
@@ -89,6 +91,12 @@ struct AccessLogBuffer {
         appendMillis(backendNanos)
         pending.append(0x20)
         appendMillis(totalNanos)
+        if let tunnel {
+            pending.append(static: " tunnel=")
+            pending.append(static: tunnel.end)
+            pending.append(static: " up=")
+            pending.appendDecimal(tunnel.up)
+        }
         pending.append(0x0A)
     }
 

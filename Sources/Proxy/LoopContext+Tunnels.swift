@@ -6,19 +6,20 @@ import Stats
 /// service.
 extension LoopContext {
     /// A tunnel ended: it is logged (status `101`, the bytes it carried to
-    /// the client, its whole life as the time) and its connection's place
-    /// in the global cap goes.
+    /// the client, its whole life as the time, why it ended and the bytes
+    /// it carried to the backend) and its connection's place in the global
+    /// cap goes.
     func tunnelEnded(_ t: Tunnel, _ end: Tunnel.End, runtime: ProxyRuntime) {
         tunnels.removeValue(forKey: ObjectIdentifier(t))
         connectionLimit.release()
         if end != .closed && end != .timeout {
-            event(backend: t.backendIndex, runtime, "tunnel ended: \(end.rawValue) after \(t.up.bytes) bytes up, \(t.down.bytes) down")
+            event(backend: t.backendIndex, runtime, "tunnel ended (\(end.name)) after \(t.up.bytes) bytes up, \(t.down.bytes) down")
         }
-        if let writer = runtime.accessLog {
-            _ = writer
+        if runtime.accessLog != nil {
             log.append(
                 client: t.client.peer, requestLine: t.requestLine, status: 101, bytesSent: t.down.bytes,
-                backend: runtime.backends[t.backendIndex].label, backendNanos: loop.now - t.opened, totalNanos: loop.now - t.opened)
+                backend: runtime.backends[t.backendIndex].label, backendNanos: loop.now - t.opened, totalNanos: loop.now - t.opened,
+                tunnel: (end.name, t.up.bytes))
         }
         if draining && sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
     }

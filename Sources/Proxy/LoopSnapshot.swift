@@ -31,7 +31,7 @@ extension LoopContext {
                     stats: u.stats, inFlight: view.load[i], queued: u.queue.count, idle: u.pool.idleCount,
                     healthUp: u.status.healthUp, adminState: u.status.adminState)
             },
-            loopStats: loopStats, connections: sessions.count, idleConnections: idleSessionCount, spareExchanges: exchanges.count)
+            loopStats: loopStats, connections: sessions.count + lingering + tunnels.count, idleConnections: idleSessionCount, spareExchanges: exchanges.count)
     }
 
     /// Sessions between requests that hold no exchange (no buffers): counted

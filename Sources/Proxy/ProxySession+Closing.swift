@@ -37,10 +37,11 @@ extension ProxySession {
 
     func teardown(_ how: Teardown) {
         guard phase != .closed else { return }
-        // Between requests or after the last response, no request is in
-        // progress and its state can serve another connection; mid-exchange,
-        // callers up the stack may still read it, so it goes with this object.
-        let requestOver = phase == .idle || phase == .closing
+        // Between requests, after the last response or handed to a tunnel, no
+        // request is in progress and its state can serve another connection;
+        // mid-exchange, callers up the stack may still read it, so it goes
+        // with this object.
+        let requestOver = phase != .exchange || how == .handedOver
         phase = .closed
         deadline = 0
         ctx.loop.cancelTimer(self)

@@ -25,9 +25,20 @@ final class Tunnel: TimerTarget {
         var bytes = 0
     }
 
-    enum End: String {
-        case closed, clientError = "client error", backendError = "backend error", timeout
-        case backendDown = "backend down", maintenance
+    enum End {
+        case closed, clientError, backendError, timeout, backendDown, maintenance
+
+        /// As the access log and the event log say it.
+        var name: StaticString {
+            switch self {
+            case .closed: return "closed"
+            case .clientError: return "client_error"
+            case .backendError: return "backend_error"
+            case .timeout: return "timeout"
+            case .backendDown: return "backend_down"
+            case .maintenance: return "maintenance"
+            }
+        }
     }
 
     static let bufferSize = 16 * 1024
@@ -50,7 +61,9 @@ final class Tunnel: TimerTarget {
     private var closed = false
     private var ends: (client: TunnelEnd, backend: TunnelEnd)!
     private var interest: (client: UInt32, backend: UInt32) = (0, 0)
-    private var pumpScheduled = false
+    private var pendingScheduled = false
+    /// Set by a read or write that failed; the event ends the tunnel.
+    private var failure: End? = nil
 
     /// The backend switched protocols: `session`'s socket and its backend
     /// connection's go to a new tunnel, and the session ends.
@@ -71,7 +84,8 @@ final class Tunnel: TimerTarget {
         runtime = session.runtime
         let e = session.exchange
         backendIndex = e.pointee.backendIndex
-        requestLine = e.pointee.requestLine
+        // A copy of its own: the exchange's array keeps its capacity for the next request.
+        requestLine = e.pointee.requestLine.withUnsafeBufferPointer { [UInt8]($0) }
         opened = ctx.loop.now
         lastActivity = opened
         session.output.unsent.withUnsafeBytes { down.buffer.append($0) }
@@ -95,83 +109,85 @@ final class Tunnel: TimerTarget {
         ctx.loop.handOver(backendFd, to: ends.backend)
         deadline = opened + runtime.tunnelTimeout
         ctx.loop.schedule(self)
-        pump()
+        // What either side had buffered goes on first.
+        write(&up, toClient: false)
+        write(&down, toClient: true)
+        settle()
     }
 
+    /// One event on one side: only that side's reads and writes run, so a
+    /// message costs one read and one write (a read that fills less than
+    /// the room there was drained the socket: no read to find EAGAIN).
     func handle(_ events: UInt32, client isClient: Bool) {
-        if events & EventLoop.error != 0 && events & EventLoop.readable == 0 {
-            return close(because: isClient ? .clientError : .backendError)
+        guard !closed else { return }
+        let readable = events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0
+        let writable = events & EventLoop.writable != 0
+        if isClient {
+            // TLS: a write may wait for a read, and a read for a write.
+            if writable || (readable && client.tls?.writeWantsRead == true) { write(&down, toClient: true) }
+            if readable || (writable && client.tls?.readWantsWrite == true) { read(&up, fromClient: true) }
+        } else {
+            if writable { write(&up, toClient: false) }
+            if readable { read(&down, fromClient: false) }
         }
-        pump()
+        settle()
     }
 
-    /// Moves what can be moved both ways (a few rounds, so bytes that made
-    /// room let the other side read again), then says what to wait for.
-    private func pump() {
-        guard !closed else { return }
+    /// Reads what the side has (a few reads at most, so one busy tunnel
+    /// cannot hold the loop) and writes it on at once.
+    private func read(_ flow: inout Flow, fromClient: Bool) {
         for _ in 0..<4 {
-            let u = move(
-                &up, write: { b in b.drain { p, n in SendQueue.send(backendFd, p, n) } }, read: { client.read(into: &$0) },
-                shutWrite: { _ = shutdown(backendFd, Int32(SHUT_WR)) }, readerFails: .clientError, writerFails: .backendError)
-            if case .failed(let end) = u { return close(because: end) }
-            let d = move(
-                &down, write: { client.write(from: &$0) }, read: { $0.read(from: backendFd) },
-                shutWrite: { client.shutdownWrite() }, readerFails: .backendError, writerFails: .clientError)
-            if case .failed(let end) = d { return close(because: end) }
-            if u == .idle && d == .idle { break }
+            guard failure == nil, !flow.eof, room(&flow.buffer) else { return }
+            let free = flow.buffer.freeTail
+            switch fromClient ? client.read(into: &flow.buffer) : flow.buffer.read(from: backendFd) {
+            case .bytes(let n) where n > 0:
+                flow.bytes += n
+                lastActivity = ctx.loop.now
+                write(&flow, toClient: !fromClient)
+                if n < free && !(fromClient && client.hasPendingInput) { return }
+            case .bytes, .wouldBlock:
+                return
+            case .eof:
+                flow.eof = true
+                write(&flow, toClient: !fromClient)  // passes the half-close on
+            case .error:
+                failure = fromClient ? .clientError : .backendError
+            }
         }
+    }
+
+    /// Writes what is buffered for the side; an EOF goes on once the bytes
+    /// before it are out.
+    private func write(_ flow: inout Flow, toClient: Bool) {
+        if !flow.buffer.isEmpty {
+            let r = toClient ? client.write(from: &flow.buffer) : flow.buffer.drain { p, n in SendQueue.send(backendFd, p, n) }
+            if case .error = r { failure = toClient ? .clientError : .backendError }
+        }
+        if flow.eof && flow.buffer.isEmpty && !flow.shut && failure == nil {
+            if toClient { client.shutdownWrite() } else { _ = shutdown(backendFd, Int32(SHUT_WR)) }
+            flow.shut = true
+        }
+    }
+
+    /// After an event: the end, or what to wait for next.
+    private func settle() {
+        if let end = failure { return close(because: end) }
         if up.eof && down.eof && up.shut && down.shut { return close(because: .closed) }
         release(&up.buffer)
         release(&down.buffer)
         updateInterest()
         // TLS records OpenSSL decrypted ahead are announced by no socket event.
-        if client.hasPendingInput && !up.eof && !pumpScheduled {
-            pumpScheduled = true
+        if client.hasPendingInput && !up.eof && !pendingScheduled {
+            pendingScheduled = true
             let me = LoopBound(self)
             ctx.loop.execute {
-                me.value.pumpScheduled = false
-                me.value.pump()
+                let t = me.value
+                t.pendingScheduled = false
+                guard !t.closed else { return }
+                t.read(&t.up, fromClient: true)
+                t.settle()
             }
         }
-    }
-
-    private enum Step: Equatable {
-        case idle, moved
-        case failed(End)
-    }
-
-    /// One direction: writes what is buffered, reads more while there is
-    /// room, and passes an EOF on once the bytes before it are out.
-    private func move(
-        _ flow: inout Flow, write: (inout ReceiveBuffer) -> SendQueue.WriteResult,
-        read: (inout ReceiveBuffer) -> ReceiveBuffer.ReadResult, shutWrite: () -> Void, readerFails: End, writerFails: End
-    ) -> Step {
-        var moved = false
-        if !flow.buffer.isEmpty {
-            let before = flow.buffer.readable
-            if case .error = write(&flow.buffer) { return .failed(writerFails) }
-            moved = flow.buffer.readable != before
-        }
-        if !flow.eof && room(&flow.buffer) {
-            switch read(&flow.buffer) {
-            case .bytes(let n) where n > 0:
-                flow.bytes += n
-                lastActivity = ctx.loop.now
-                moved = true
-            case .bytes, .wouldBlock:
-                break
-            case .eof:
-                flow.eof = true
-                moved = true
-            case .error:
-                return .failed(readerFails)
-            }
-        }
-        if flow.eof && flow.buffer.isEmpty && !flow.shut {
-            shutWrite()
-            flow.shut = true
-        }
-        return moved ? .moved : .idle
     }
 
     /// Room to read into `buffer`: a spare from the loop if it has none.

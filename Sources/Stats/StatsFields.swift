@@ -22,7 +22,7 @@ public enum StatsFields {
         Global(["loops"], .info, "Event loops (`workers`).") { .int($0.loops) },
         Global(["routing", "mode"], .info, "`sticky` or `balanced` (as configured, or sticky while the store is down with `on_down=sticky`).") { .text($0.routingMode) },
         Global(["routing", "balance"], .info, "`round_robin` or `least_conn`: how new sessions are placed.") { .text($0.balance) },
-        Global(["connections", "current"], .gauge, "Client connections open now.") { .int($0.connectionsCurrent) },
+        Global(["connections", "current"], .gauge, "Client connections open now (tunnels and lingering closes included).") { .int($0.connectionsCurrent) },
         Global(["connections", "total"], .counter, "Client connections accepted.") { .int($0.connectionsTotal) },
         Global(["connections", "idle"], metric: "tether_connections_idle", .gauge,
                "Client connections between requests, holding no buffers.") { .int($0.connectionsIdle) },

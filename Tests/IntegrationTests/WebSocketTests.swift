@@ -16,14 +16,14 @@ import Testing
     }
 
     /// Tether in front of `backends` (name, address), with `extra` lines.
-    static func site(_ backends: [(String, String)], extra: String = "") throws -> Site {
+    static func site(_ backends: [(String, String)], extra: String = "", accessLog: String = "off") throws -> Site {
         let port = try TestBackend.unusedPort()
         let adminPort = try TestBackend.unusedPort()
         let lines = backends.map { "backend \($0.0) \($0.1)" }.joined(separator: "\n")
         let text = """
             listen 127.0.0.1:\(port)
             admin 127.0.0.1:\(adminPort)
-            access_log off
+            access_log \(accessLog)
             workers 2
             hash_secret "websocket-tests-secret-0123456789"
             \(extra)
@@ -69,6 +69,16 @@ import Testing
         #expect(t["upgrades"] == 1)
         let sent = try #require(r["sent"] as? Int)
         #expect((t["bytes_in"] ?? 0) > sent && (t["bytes_out"] ?? 0) > sent, "framing adds bytes: \(t)")
+    }
+
+    /// wss: TLS ends at Tether; the tunnel encrypts toward the client.
+    @Test func theSameOverTLS() throws {
+        let server = try ExternalServer.python("websocket_echo_server.py")
+        let ca = try TestCA()
+        let s = try TLSTests.start(ca: ca, certs: [try ca.issue("localhost")], backend: server.address)
+        let r = try #require(try Self.python("websocket_echo_client.py", ["wss://localhost:\(s.port)/", "300", ca.caPath]) as? [String: Any])
+        #expect(r["mismatch"] is NSNull, "\(r)")
+        #expect(r["sent"] as? Int == r["received"] as? Int && r["largest"] as? Int == 16 << 20)
     }
 
     /// Socket.IO's multiple-nodes setup: three servers, sticky sessions.
@@ -142,7 +152,8 @@ import Testing
 
     @Test func anIdleTunnelEndsAfterTunnelTimeout() throws {
         let server = try ExternalServer.python("websocket_echo_server.py")
-        let s = try Self.site([("ws", server.address)], extra: "tunnel_timeout 1s")
+        let log = TempFile(emptyNamed: "access.log")
+        let s = try Self.site([("ws", server.address)], extra: "tunnel_timeout 1s", accessLog: log.path)
         let c = try Self.open(s.port)
         #expect(Self.echo(c, "still here") == "still here")
         let start = Date()
@@ -150,6 +161,11 @@ import Testing
         let idle = Date().timeIntervalSince(start)
         #expect(idle >= 0.9 && idle < 10, "closed after \(idle) s")
         #expect(Await.until { (try? Self.backendStats(s)).map { Self.tunnels($0[0])["open"] == 0 } ?? false })
+        // Its end in the access log: 101, why it ended, and the bytes to
+        // the backend (one masked 16-byte frame).
+        #expect(Await.until { ((try? String(contentsOfFile: log.path, encoding: .utf8)) ?? "").contains(" tunnel=timeout up=16\n") })
+        let line = try String(contentsOfFile: log.path, encoding: .utf8)
+        #expect(line.contains("\"GET /chat HTTP/1.1\" 101 "), "\(line)")
     }
 
     @Test func aGracefulStopLetsOpenTunnelsFinish() throws {
@@ -170,6 +186,9 @@ import Testing
         let server = try ExternalServer.python("websocket_echo_server.py")
         let s = try Self.site([("ws", server.address)])
         let c = try Self.open(s.port)
+        #expect(Self.echo(c, "open") == "open")
+        let connections = try AdminTests.json(s.adminPort)["connections"] as? [String: Any]
+        #expect(connections?["current"] as? Int == 1, "a tunnel is a client connection: \(connections ?? [:])")
         #expect(try Curl.status(["-X", "POST", "http://127.0.0.1:\(s.adminPort)/backends/ws/drain"]) == 200)
         #expect(Self.echo(c, "draining") == "draining")
         #expect(try Curl.status(["-X", "POST", "http://127.0.0.1:\(s.adminPort)/backends/ws/maintenance"]) == 200)

@@ -1,11 +1,12 @@
 """The `websockets` package's client: sends COUNT binary messages through a
-WebSocket at URL, sizes from 1 B to 16 MiB (most small, a few of each
+WebSocket at URL (wss:// trusting the CA file given third), sizes from 1 B to 16 MiB (most small, a few of each
 power of two up to 16 MiB), each answered by an echo, and checks every byte.
 Prints one JSON line: messages, bytes each way, and the first mismatch."""
 import asyncio
 import hashlib
 import json
 import random
+import ssl
 import sys
 
 from websockets.asyncio.client import connect
@@ -22,9 +23,10 @@ def sizes(count):
 
 async def main():
     url, count = sys.argv[1], int(sys.argv[2])
+    tls = ssl.create_default_context(cafile=sys.argv[3]) if len(sys.argv) > 3 else None
     sent = received = 0
     mismatch = None
-    async with connect(url, max_size=None, compression=None) as ws:
+    async with connect(url, max_size=None, compression=None, ssl=tls) as ws:
         for i, size in enumerate(sizes(count)):
             message = random.randbytes(size)
             await ws.send(message)
