@@ -23,6 +23,9 @@ struct AdminRoutes: Sendable {
         let parts = path.split(separator: "/").map(String.init)
         if parts.count == 3 && parts[0] == "backends" {
             guard request.method == "POST" else { return HTTPResponse(405, "text/plain", "use POST\n", fields: Self.noStore + [("Allow", "POST")]) }
+            guard !Self.crossSite(request) else {
+                return HTTPResponse(403, "text/plain", "cross-site request refused: backend actions come from the dashboard's own page, or from a client that sends no Origin\n", fields: Self.noStore)
+            }
             let state: AdminState
             switch parts[2] {
             case "drain": state = .draining
@@ -58,6 +61,18 @@ struct AdminRoutes: Sendable {
     }
 
     static let noStore = [("Cache-Control", "no-store")]
+
+    /// A state-changing request sent by a page of another site (any page
+    /// the operator has open can POST to a loopback address): refused,
+    /// token or not, as browsers say where a request comes from. The
+    /// dashboard's own requests are `same-origin`; curl and scripts send
+    /// neither field.
+    static func crossSite(_ request: HTTPRequest) -> Bool {
+        if let site = request.header("sec-fetch-site")?.lowercased(), site != "same-origin" && site != "none" { return true }
+        guard let origin = request.header("origin")?.lowercased() else { return false }
+        guard let host = request.header("host")?.lowercased() else { return true }
+        return origin != "http://\(host)" && origin != "https://\(host)"
+    }
 
     /// Constant-time comparison of the presented `Bearer` token with the configured one.
     func authorized(_ header: String?) -> Bool {

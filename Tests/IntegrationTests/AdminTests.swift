@@ -132,6 +132,24 @@ import Testing
         #expect(try Curl.status(["http://127.0.0.1:\(s.adminPort)/healthz"]) == 200)
     }
 
+    /// Any page the operator has open can POST to a loopback address: a
+    /// backend action from another site is refused, token or not.
+    @Test func crossSiteActionsAreRefused() throws {
+        for options in ["", "token=\"s3cret-admin-token\""] {
+            let s = try Self.setup(adminOptions: options)
+            let url = "http://127.0.0.1:\(s.adminPort)/backends/app2/drain"
+            let auth = options.isEmpty ? [] : ["-H", "Authorization: Bearer s3cret-admin-token"]
+            #expect(try Curl.status(["-X", "POST", "-H", "Origin: http://evil.example"] + auth + [url]) == 403)
+            #expect(try Curl.status(["-X", "POST", "-H", "Origin: null"] + auth + [url]) == 403)
+            #expect(try Curl.status(["-X", "POST", "-H", "Sec-Fetch-Site: cross-site"] + auth + [url]) == 403)
+            let untouched = try Self.json(s.adminPort, token: options.isEmpty ? nil : "s3cret-admin-token")
+            #expect((untouched["backends"] as? [[String: Any]] ?? []).map { $0["state"] as? String ?? "" } == ["up", "up", "up"])
+            // The dashboard's own page, and clients that say nothing (curl), may.
+            #expect(try Curl.status(["-X", "POST", "-H", "Origin: http://127.0.0.1:\(s.adminPort)", "-H", "Sec-Fetch-Site: same-origin"] + auth + [url]) == 200)
+            #expect(try Curl.status(["-X", "POST"] + auth + ["http://127.0.0.1:\(s.adminPort)/backends/app2/enable"]) == 200)
+        }
+    }
+
     @Test func actionsChangeRoutingAtOnce() throws {
         let s = try Self.setup()
         let admin = "http://127.0.0.1:\(s.adminPort)"
