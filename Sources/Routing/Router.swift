@@ -123,9 +123,14 @@ public struct Router: Sendable {
         return pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: true, reason: .newSession, failedOver: false) }
     }
 
+    /// The session's own backend while it takes existing sessions (up or
+    /// draining); past it, the next in the session's order that takes *new*
+    /// ones: a session that has to move is a new session wherever it lands,
+    /// and a draining backend takes none.
     private func existing(_ h: UInt64, _ view: View, reason: Reason, alwaysIssue: Bool) -> Decision? {
-        guard let target = ring.first(h, where: { view.existingOK[$0] }) else { return nil }
-        let failedOver = target != ring.top(h)
+        let top = ring.top(h)
+        guard let target = ring.first(h, where: { $0 == top ? view.existingOK[$0] : view.newOK[$0] }) else { return nil }
+        let failedOver = target != top
         return Decision(backend: target, keyHash: h, issueCookie: alwaysIssue || failedOver, reason: reason, failedOver: failedOver)
     }
 
@@ -163,7 +168,8 @@ public struct Router: Sendable {
     /// After a failed connection: the next backend for this request.
     public mutating func failover(keyHash: UInt64?, tried: [Int], _ view: View) -> Int? {
         if let h = keyHash {
-            return ring.first(h) { view.usableForExisting($0) && !tried.contains($0) }
+            // Moving on is a new placement: never onto a draining backend.
+            return ring.first(h) { view.usableForNew($0) && !tried.contains($0) }
         }
         return pickNew(view, excluding: tried)
     }

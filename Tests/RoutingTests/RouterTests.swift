@@ -128,3 +128,35 @@ import Testing
         #expect(balance.mode == .balanced)
     }
 }
+
+/// Issue 18's fix: a session that has to leave its backend is a new session
+/// wherever it lands, and a draining backend takes no new sessions.
+@Suite struct DrainingFailoverTests {
+    @Test func aSessionLeavingItsBackendNeverLandsOnADrainingOne() throws {
+        var r = Router(config: try RouterTests.config("routing sticky\n"), loopIndex: 0)
+        // app1 draining (existing only), app3 down: app3's sessions go to app2.
+        let view = RouterTests.view(existing: [true, true, false], new: [false, true, false])
+        var moved = 0
+        for _ in 0..<60 {
+            let key = RouterTests.mint(r, for: 2)
+            let d = try #require(RouterTests.route(&r, cookie: "TETHER=\(key)", view))
+            #expect(d.backend == 1, "a session of the dead app3 landed on \(d.backend)")
+            #expect(d.failedOver && d.issueCookie)
+            moved += 1
+        }
+        #expect(moved == 60)
+        // The draining backend keeps its own sessions.
+        let own = RouterTests.mint(r, for: 0)
+        #expect(RouterTests.route(&r, cookie: "TETHER=\(own)", view)?.backend == 0)
+    }
+
+    @Test func aRefusedConnectionFailsOverPastDrainingBackends() throws {
+        var r = Router(config: try RouterTests.config("routing sticky\n"), loopIndex: 0)
+        let view = RouterTests.view(existing: [true, true, true], new: [false, true, true])
+        for _ in 0..<30 {
+            let key = RouterTests.mint(r, for: 2)
+            let h = key.utf8.withContiguousStorageIfAvailable { r.ring.keyHash($0) }!
+            #expect(r.failover(keyHash: h, tried: [2], view) == 1, "retried onto the draining app1")
+        }
+    }
+}
