@@ -28,7 +28,14 @@ extension LoopContext {
         // reload kept it (see `currentIndex`).
         guard let i = currentIndex(runtime, e.pointee.backendIndex) else { return }
         count(.requests, i)
-        if let c = BackendCounter.responses(status: status) { count(c, i) }
+        // The status classes are what the backend answered; Tether's own
+        // answer for a request routed there (502, 504, a 503 from its
+        // queue...) is Tether's, as for a request that found no backend.
+        if !e.pointee.responseHeadDone {
+            loopStats.rejected[status, default: 0] += 1
+        } else if let c = BackendCounter.responses(status: status) {
+            count(c, i)
+        }
         count(.bytesOut, i, by: e.pointee.bytesToClient)
         count(.bytesIn, i, by: e.pointee.bytesToBackend)
         if e.pointee.responseHeadDone { upstreams[i].stats.latency.record(nanos: backendNanos) }

@@ -11,7 +11,8 @@ public enum StatsFields {
     /// Tether's own answers by reason, as `/stats` and `/metrics` name them.
     public static let rejectReasons: [(status: Int, reason: String)] = [
         (400, "bad_request"), (408, "timeout"), (413, "body_too_large"), (414, "uri_too_long"),
-        (417, "expectation_failed"), (431, "headers_too_large"), (501, "not_implemented"), (503, "no_backend"),
+        (417, "expectation_failed"), (431, "headers_too_large"), (501, "not_implemented"), (502, "bad_gateway"),
+        (503, "no_backend"), (504, "gateway_timeout"),
     ]
 
     public static let global: [Global] = [

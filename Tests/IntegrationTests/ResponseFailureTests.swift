@@ -32,12 +32,19 @@ import Testing
             [.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), .again],
         ])
         defer { b.stop() }
-        let t = try TetherProcess(backends: [b.address], extra: ["--workers", "1"])
+        let admin = try TestBackend.unusedPort()
+        let t = try TetherProcess(backends: [b.address], extra: ["--workers", "1", "--admin", "127.0.0.1:\(admin)"])
         for _ in 0..<4 { #expect(try Curl.status(["\(t.url)/"]) == 502) }
         #expect(t.waitForStderr(containing: "101 Switching Protocols without an upgrade; answered 502"))
         #expect(t.waitForStderr(containing: "response head over max_header_size; answered 502"))
         let r = try Curl.run(["\(t.url)/"])
         #expect(r.stdout == "ok", "the backend was taken out of service: \(r.stdout)")
         #expect(!t.stderr.contains("is down"))
+        // The 502s were Tether's: the backend's status classes show what it sent.
+        let stats = try AdminTests.json(admin)
+        let backend = try #require((stats["backends"] as? [[String: Any]])?.first)
+        #expect(backend["requests"] as? Int == 5)
+        #expect(backend["responses"] as? [String: Int] == ["1xx": 0, "2xx": 1, "3xx": 0, "4xx": 0, "5xx": 0])
+        #expect((stats["rejected"] as? [String: Int])?["bad_gateway"] == 4)
     }
 }
