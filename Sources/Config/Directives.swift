@@ -181,7 +181,7 @@ enum Directives {
         },
         DirectiveSpec(
             name: "slowstart", arguments: [.init(name: "duration", kind: .duration)],
-            defaultText: "off", summary: "A backend that comes back up ramps its share of new sessions over this time."
+            defaultText: "off", summary: "A backend that comes back (health checks pass again, `enable` after maintenance or drain, or a reload adds it) ramps its share of new sessions over this time."
         ) { c, v in c.slowStart = v.argument(0)?.duration },
     ]
 

@@ -178,6 +178,8 @@ final class LoopContext: @unchecked Sendable {
 
     func setAdminState(_ name: String, _ state: AdminState) {
         guard let i = runtime.config.backends.firstIndex(where: { $0.name == name }) else { return }
+        // Back in service: slow start ramps it up from now, as after a health recovery.
+        if state == .active && upstreams[i].status.adminState != .active { upstreams[i].status.upSince = loop.now }
         upstreams[i].status.adminState = state
         refreshEligibility()
         // `drain` keeps existing tunnels, as it keeps existing sessions.
@@ -198,12 +200,16 @@ final class LoopContext: @unchecked Sendable {
     /// finish on the old snapshot.
     func install(_ new: ProxyRuntime) {
         var fresh = new.config.backends.map { Upstream($0, loops: loopCount) }
+        // A backend this reload adds ramps up from now (slow start).
+        for i in fresh.indices { fresh[i].status.upSince = loop.now }
         for old in runtime.backends {
             let was = upstreams[old.index]
             if let kept = new.backends.first(where: { $0.name == old.name && $0.address == old.address }) {
                 was.pool.move(to: fresh[kept.index].pool, target: kept)
                 fresh[kept.index].status.healthUp = was.status.healthUp
-                fresh[kept.index].status.upSince = was.status.upSince
+                // Back in service by this reload: slow start ramps it up from now.
+                let returns = fresh[kept.index].status.adminState == .active && was.status.adminState != .active
+                fresh[kept.index].status.upSince = returns ? loop.now : was.status.upSince
                 fresh[kept.index].stats = was.stats
             } else {
                 was.pool.closeAll()

@@ -150,6 +150,20 @@ import Testing
         }
     }
 
+    /// `enable` returns a backend to service: with `slowstart` its share of
+    /// new sessions ramps up from then, as after a health recovery.
+    @Test func enableRampsWithSlowStart() throws {
+        let s = try Self.setup(extra: "slowstart 300s\n")
+        let admin = "http://127.0.0.1:\(s.adminPort)"
+        #expect(try Curl.status(["-X", "POST", "\(admin)/backends/app2/maintenance"]) == 200)
+        #expect(try Curl.status(["-X", "POST", "\(admin)/backends/app2/enable"]) == 200)
+        // Seconds into a 5-minute ramp, app2 takes a few percent of new sessions
+        // (a third without the ramp: about 10 of 30).
+        let names = try (0..<30).map { _ in StickyRoutingTests.backendName(try Curl.run(["http://127.0.0.1:\(s.port)/"]).stdout) }
+        #expect(names.filter { $0 == "app2" }.count <= 4, "\(names)")
+        #expect(names.filter { $0 == "app1" || $0 == "app3" }.count >= 26)
+    }
+
     @Test func actionsChangeRoutingAtOnce() throws {
         let s = try Self.setup()
         let admin = "http://127.0.0.1:\(s.adminPort)"
