@@ -62,6 +62,8 @@ final class Tunnel: TimerTarget {
     private var ends: (client: TunnelEnd, backend: TunnelEnd)!
     private var interest: (client: UInt32, backend: UInt32) = (0, 0)
     private var pendingScheduled = false
+    /// TLS: OpenSSL's record buffers were freed while the tunnel idled.
+    private var tlsBuffersFreed = false
     /// Set by a read or write that failed; the event ends the tunnel.
     private var failure: End? = nil
 
@@ -107,7 +109,7 @@ final class Tunnel: TimerTarget {
         interest = (clientInterest, backendInterest)
         ctx.loop.handOver(client.fd, to: ends.client)
         ctx.loop.handOver(backendFd, to: ends.backend)
-        deadline = opened + runtime.tunnelTimeout
+        deadline = opened + idleStep
         ctx.loop.schedule(self)
         // What either side had buffered goes on first.
         write(&up, toClient: false)
@@ -142,7 +144,7 @@ final class Tunnel: TimerTarget {
             switch fromClient ? client.read(into: &flow.buffer) : flow.buffer.read(from: backendFd) {
             case .bytes(let n) where n > 0:
                 flow.bytes += n
-                lastActivity = ctx.loop.now
+                active()
                 write(&flow, toClient: !fromClient)
                 if n < free && !(fromClient && client.hasPendingInput) { return }
             case .bytes, .wouldBlock:
@@ -221,13 +223,29 @@ final class Tunnel: TimerTarget {
         }
     }
 
+    /// TLS: after a second with no byte either way OpenSSL's two record
+    /// buffers (~34 KiB) go, as for an idle keep-alive connection; the
+    /// next record brings them back. Then `tunnel_timeout` ends the tunnel.
+    private var idleStep: UInt64 {
+        client.isTLS && !tlsBuffersFreed ? min(1_000_000_000, runtime.tunnelTimeout) : runtime.tunnelTimeout
+    }
+
+    private func active() {
+        lastActivity = ctx.loop.now
+        guard tlsBuffersFreed else { return }
+        tlsBuffersFreed = false
+        deadline = lastActivity + idleStep  // earlier than it was: the heap entry moves up
+        ctx.loop.schedule(self)
+    }
+
     func deadlineExpired(now: UInt64) {
-        let idleEnds = lastActivity + runtime.tunnelTimeout
-        guard now >= idleEnds else {
-            deadline = idleEnds  // bytes moved since: wait the rest of the idle time
-            return ctx.loop.schedule(self)
+        if now - lastActivity >= runtime.tunnelTimeout { return close(because: .timeout) }
+        if client.isTLS && !tlsBuffersFreed && now - lastActivity >= 1_000_000_000 {
+            client.releaseIdleBuffers()
+            tlsBuffersFreed = true
         }
-        close(because: .timeout)
+        deadline = lastActivity + idleStep  // bytes moved since, or the rest of the idle time
+        ctx.loop.schedule(self)
     }
 
     /// Ends the tunnel: both sockets closed (reset after an error), its

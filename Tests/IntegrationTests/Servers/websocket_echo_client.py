@@ -1,5 +1,6 @@
 """The `websockets` package's client: sends COUNT binary messages through a
-WebSocket at URL (wss:// trusting the CA file given third), sizes from 1 B to 16 MiB (most small, a few of each
+WebSocket at URL (wss:// trusting the CA file given third; a fourth
+argument: seconds to pause, idle, halfway through), sizes from 1 B to 16 MiB (most small, a few of each
 power of two up to 16 MiB), each answered by an echo, and checks every byte.
 Prints one JSON line: messages, bytes each way, and the first mismatch."""
 import asyncio
@@ -23,11 +24,14 @@ def sizes(count):
 
 async def main():
     url, count = sys.argv[1], int(sys.argv[2])
-    tls = ssl.create_default_context(cafile=sys.argv[3]) if len(sys.argv) > 3 else None
+    tls = ssl.create_default_context(cafile=sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else None
+    pause = float(sys.argv[4]) if len(sys.argv) > 4 else 0
     sent = received = 0
     mismatch = None
     async with connect(url, max_size=None, compression=None, ssl=tls) as ws:
         for i, size in enumerate(sizes(count)):
+            if pause and i == count // 2:
+                await asyncio.sleep(pause)
             message = random.randbytes(size)
             await ws.send(message)
             echoed = await ws.recv()
