@@ -125,8 +125,7 @@ final class BackendConnection: EventHandler, TimerTarget {
     /// Into the pool: an idle connection holds no buffers (64 pooled
     /// connections per backend per loop would otherwise pin 16 KiB each).
     func becomeIdle() {
-        let spare = SpareBuffers(from: &input, &send, bufferSize: ctx.runtime.receiveBufferSize)
-        if !ctx.backendBuffers.push(spare) { IdleMemory.released(spare.bytes) }
+        giveBackBuffers()
         state = .idle
         session = nil
         readPaused = false
@@ -155,21 +154,28 @@ final class BackendConnection: EventHandler, TimerTarget {
     /// this object lets go of it without closing it, and returns the events
     /// it is registered for.
     func handOverSocket() -> UInt32 {
+        retire()
+        giveBackBuffers()
+        return interest
+    }
+
+    /// Out of service: no timer, no session; the socket is closed or handed over.
+    private func retire() {
         state = .closed
         deadline = 0
         ctx.loop.cancelTimer(self)
         session = nil
+    }
+
+    /// The buffers go to the loop's spares (pooled or handed over, it reads nothing).
+    private func giveBackBuffers() {
         let spare = SpareBuffers(from: &input, &send, bufferSize: ctx.runtime.receiveBufferSize)
         if !ctx.backendBuffers.push(spare) { IdleMemory.released(spare.bytes) }
-        return interest
     }
 
     func close() {
         guard state != .closed else { return }
-        state = .closed
-        deadline = 0
-        ctx.loop.cancelTimer(self)
-        session = nil
+        retire()
         ctx.loop.deregister(fd)
         Glibc.close(fd)
     }

@@ -57,8 +57,7 @@ final class LingeringClose: EventHandler, TimerTarget {
         ctx.loop.cancelTimer(self)
         ctx.loop.deregister(fd)
         Glibc.close(fd)
-        transport.listenerLimit.release()
-        ctx.count(transport.listener, .current, by: -1)
+        ctx.clientClosed(transport)
         ctx.lingerEnded()
     }
 }

@@ -5,13 +5,11 @@ import Stats
 /// them, a graceful stop waits for them, and they end with their backend's
 /// service.
 extension LoopContext {
-    /// A tunnel ended: it is logged (status `101`, the bytes it carried to
-    /// the client, its whole life as the time, why it ended and the bytes
-    /// it carried to the backend) and its connection's place in the global
-    /// cap goes.
+    /// A tunnel ended (after `clientClosed`): it is logged (status `101`,
+    /// the bytes it carried to the client, its whole life as the time, why
+    /// it ended and the bytes it carried to the backend).
     func tunnelEnded(_ t: Tunnel, _ end: Tunnel.End, runtime: ProxyRuntime) {
         tunnels.removeValue(forKey: ObjectIdentifier(t))
-        connectionLimit.release()
         if end != .closed && end != .timeout {
             event(backend: t.backendIndex, runtime, "tunnel ended (\(end.name)) after \(t.up.bytes) bytes up, \(t.down.bytes) down")
         }
@@ -21,7 +19,7 @@ extension LoopContext {
                 backend: runtime.backends[t.backendIndex].label, backendNanos: loop.now - t.opened, totalNanos: loop.now - t.opened,
                 tunnel: (end.name, t.up.bytes))
         }
-        if draining && sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
+        drainedIfDone()
     }
 
     /// A backend left service (maintenance, or down): its tunnels end, and

@@ -244,17 +244,29 @@ final class LoopContext: @unchecked Sendable {
         sessions[ObjectIdentifier(session)] = session
     }
 
-    /// A session ended; `connectionEnded`: its socket closed with it
-    /// (otherwise a `LingeringClose` holds it, and its place in the limits).
-    func remove(_ session: ProxySession, connectionEnded: Bool = true) {
-        if sessions.removeValue(forKey: ObjectIdentifier(session)) != nil && connectionEnded { connectionLimit.release() }
-        if draining && sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
+    /// A session ended (its socket closed, or went on to a lingering close or a tunnel).
+    func remove(_ session: ProxySession) {
+        sessions.removeValue(forKey: ObjectIdentifier(session))
+        drainedIfDone()
     }
 
-    /// A lingering close ended: its connection is gone.
+    /// A client connection closed, in whichever handler it ended (handshake,
+    /// session, lingering close, tunnel): its places in the global and
+    /// listener caps go, and the listener's count of open connections.
+    func clientClosed(_ t: ClientTransport) {
+        t.listenerLimit.release()
+        connectionLimit.release()
+        count(t.listener, .current, by: -1)
+    }
+
+    /// A lingering close ended (after `clientClosed`).
     func lingerEnded() {
         lingering -= 1
-        connectionLimit.release()
+        drainedIfDone()
+    }
+
+    /// A graceful stop is over when no session, lingering close or tunnel is left.
+    func drainedIfDone() {
         if draining && sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
     }
 
@@ -264,10 +276,10 @@ final class LoopContext: @unchecked Sendable {
         self.onDrained = onDrained
         for u in upstreams { u.pool.closeAll() }
         for session in Array(sessions.values) { session.drain() }
-        if sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
+        drainedIfDone()
     }
 
-    func drained() {
+    private func drained() {
         flushLog()
         for u in upstreams { u.pool.closeAll() }
         let done = onDrained

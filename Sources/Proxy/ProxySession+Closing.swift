@@ -52,8 +52,7 @@ extension ProxySession {
         if how != .handedOver {
             ctx.loop.deregister(fd)
             transport.close(reset: how == .reset)
-            transport.listenerLimit.release()
-            ctx.count(transport.listener, .current, by: -1)
+            ctx.clientClosed(transport)
             // A stale queue entry or a scheduled pending read may keep this
             // object a while longer; its buffers and TLS state go now.
             transport.tls?.release()
@@ -64,6 +63,6 @@ extension ProxySession {
             input.release()
             output.release()
         }
-        ctx.remove(self, connectionEnded: how != .handedOver)
+        ctx.remove(self)
     }
 }

@@ -60,13 +60,11 @@ final class TLSHandshake: EventHandler, TimerTarget {
 
     private func fail() {
         ctx.count(transport.listener, .tlsFailed)
-        ctx.count(transport.listener, .current, by: -1)
         deadline = 0
         ctx.loop.cancelTimer(self)
         ctx.loop.deregister(fd)
         Socket.abort(fd)
         tls.release()
-        transport.listenerLimit.release()
-        ctx.connectionLimit.release()
+        ctx.clientClosed(transport)
     }
 }

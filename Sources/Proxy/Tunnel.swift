@@ -265,8 +265,7 @@ final class Tunnel: TimerTarget {
         down.buffer.readIndex = down.buffer.writeIndex
         release(&up.buffer)
         release(&down.buffer)
-        client.listenerLimit.release()
-        ctx.count(client.listener, .current, by: -1)
+        ctx.clientClosed(client)
         count(.tunnelsOpen, by: -1)
         count(.tunnelBytesIn, by: up.bytes)
         count(.tunnelBytesOut, by: down.bytes)
