@@ -14,7 +14,20 @@
 # Connection: close, so every request is a new TCP connection and handshake
 # (wrk resumes the session by ticket, as browsers do).
 #
+# Sticky rows: each proxy keyed on the application's JSESSIONID cookie
+# (Tether `app_cookie JSESSIONID`, nginx `hash $cookie_JSESSIONID consistent`,
+# HAProxy `balance hash req.cook(JSESSIONID)`), wrk sending 256 session ids
+# in turn (scripts/lib/sticky.lua); the client never returns Tether's cookie.
+#
 #   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N] [--no-tls]
+#   scripts/bench.sh --profile          also, per proxy, user and kernel µs, system
+#                                       calls, context switches and epoll_waits per
+#                                       request (perf stat on the proxy's pid)
+#   scripts/bench.sh --idle-cpu SECONDS CPU each proxy uses with no traffic at all
+#                                       (after a short warm-up load), in % of a core
+#   scripts/bench.sh --workers N        N loops / worker processes / threads per
+#                                       proxy, nothing pinned (Tether `workers N`,
+#                                       nginx `worker_processes N`, HAProxy `nbthread N`)
 #   scripts/bench.sh --idle N           memory per idle keep-alive connection: N
 #                                       clients send one request each, then idle;
 #                                       the proxy's RSS growth / N, beside nginx's
@@ -45,6 +58,9 @@ idle_tls=0
 websocket=0
 idle_ws=0
 baseline_bin=""
+profile=0
+workers=1
+idle_cpu=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
@@ -57,10 +73,20 @@ while [[ $# -gt 0 ]]; do
         --websocket) websocket=1; shift ;;
         --idle-websocket) idle_ws="$2"; shift 2 ;;
         --baseline) baseline_bin="$(realpath "$2")"; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --profile) profile=1; shift ;;
+        --idle-cpu) idle_cpu="$2"; shift 2 ;;
+        --workers) workers="$2"; shift 2 ;;
+        -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
+
+# The proxies on core 0, load and backends on core 1; with --workers N > 1
+# nothing is pinned (the kernel spreads everything, as in production).
+# (Prefixes, not functions: `$!` must be the proxy's own pid.)
+on_proxy_core=(taskset -c 0); on_load_core=(taskset -c 1)
+[[ $workers -gt 1 ]] && on_proxy_core=(env) && on_load_core=(env)
+wrk_threads=$((workers > 1 ? 2 : 1))
 
 need_packages wrk:wrk nginx:nginx-light haproxy:haproxy curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev
 
@@ -83,6 +109,7 @@ trap cleanup EXIT INT TERM
 
 B1=19101; B2=19102; B3=19103
 P_TETHER=18080; P_NGINX=18081; P_HAPROXY=18082
+K_TETHER=18090; K_NGINX=18091; K_HAPROXY=18092  # sticky on JSESSIONID
 S_TETHER=18443; S_NGINX=18444; S_HAPROXY=18445
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
     -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
@@ -104,7 +131,7 @@ http {
 CONF
 
 cat > "$work/nginx-proxy.conf" <<CONF
-worker_processes 1;
+worker_processes $workers;
 daemon off;
 error_log $work/proxy-error.log;
 pid $work/proxy.pid;
@@ -119,6 +146,22 @@ http {
         server 127.0.0.1:$B2;
         server 127.0.0.1:$B3;
         keepalive 64;
+    }
+    upstream sticky {
+        hash \$cookie_JSESSIONID consistent;
+        server 127.0.0.1:$B1;
+        server 127.0.0.1:$B2;
+        server 127.0.0.1:$B3;
+        keepalive 64;
+    }
+    server {
+        listen 127.0.0.1:$K_NGINX;
+        keepalive_requests 1000000;
+        location / {
+            proxy_pass http://sticky;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
     }
     server {
         listen 127.0.0.1:$P_NGINX;
@@ -140,7 +183,7 @@ CONF
 
 cat > "$work/haproxy.cfg" <<CONF
 global
-    nbthread 1
+    nbthread $workers
     maxconn $((idle + idle_ws > 0 ? (idle + idle_ws + 100 < 9900 ? idle + idle_ws + 100 : 9900) : 4096))
     ulimit-n 19900
 defaults
@@ -159,18 +202,27 @@ backend app
     server b1 127.0.0.1:$B1
     server b2 127.0.0.1:$B2
     server b3 127.0.0.1:$B3
+frontend fe_sticky
+    bind 127.0.0.1:$K_HAPROXY
+    default_backend sticky
+backend sticky
+    balance hash req.cook(JSESSIONID)
+    hash-type consistent
+    server b1 127.0.0.1:$B1
+    server b2 127.0.0.1:$B2
+    server b3 127.0.0.1:$B3
 CONF
 
 if [[ $websocket -eq 1 || $idle_ws -gt 0 ]]; then
-    for b in $B1 $B2 $B3; do taskset -c 1 python3 scripts/lib/ws_bench.py server "$b" & pids+=($!); done
+    for b in $B1 $B2 $B3; do "${on_load_core[@]}" python3 scripts/lib/ws_bench.py server "$b" & pids+=($!); done
 else
-    taskset -c 1 nginx -c "$work/backends.conf" & pids+=($!)
+    "${on_load_core[@]}" nginx -c "$work/backends.conf" & pids+=($!)
 fi
 cat > "$work/tether.conf" <<CONF
 listen 127.0.0.1:$P_TETHER
 listen 127.0.0.1:$S_TETHER tls cert=$work/site.pem key=$work/site.key min_version=1.3
 admin 127.0.0.1:18099
-workers 1
+workers $workers
 max_connections $((idle + idle_ws > 0 ? idle + idle_ws + 1000 : 10000))
 access_log off
 routing balanced
@@ -179,11 +231,16 @@ backend b1 127.0.0.1:$B1
 backend b2 127.0.0.1:$B2
 backend b3 127.0.0.1:$B3
 CONF
-taskset -c 0 "$tether_bin" run --config "$work/tether.conf" 2>"$work/tether.err" & pids+=($!)
+"${on_proxy_core[@]}" "$tether_bin" run --config "$work/tether.conf" 2>"$work/tether.err" & pids+=($!)
 tether_pid=$!
+sed -e "s/:$P_TETHER\$/:$K_TETHER/" -e "/ tls cert=/d" -e "s/^admin .*/admin 127.0.0.1:18097/" \
+    -e "s/^routing balanced/routing sticky\napp_cookie JSESSIONID\nhash_secret bench-secret-0123456789abcdef/" \
+    "$work/tether.conf" > "$work/tether-sticky.conf"
+"${on_proxy_core[@]}" "$tether_bin" run --config "$work/tether-sticky.conf" 2>"$work/tether-sticky.err" & pids+=($!)
+sticky_pid=$!
 P_NOSTATS=18083
 if [[ $stats_overhead -eq 1 ]]; then
-    taskset -c 0 "$nostats_bin" run --listen 127.0.0.1:$P_NOSTATS --workers 1 --access-log off \
+    "${on_proxy_core[@]}" "$nostats_bin" run --listen 127.0.0.1:$P_NOSTATS --workers 1 --access-log off \
         --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3 2>/dev/null & pids+=($!)
     nostats_pid=$!
 fi
@@ -191,11 +248,11 @@ P_BASE=18084; S_BASE=18446
 if [[ -n $baseline_bin ]]; then
     sed -e "s/:$P_TETHER\$/:$P_BASE/" -e "s/:$S_TETHER /:$S_BASE /" -e "s/^admin .*/admin 127.0.0.1:18098/" \
         "$work/tether.conf" > "$work/baseline.conf"
-    taskset -c 0 "$baseline_bin" run --config "$work/baseline.conf" 2>"$work/baseline.err" & pids+=($!)
+    "${on_proxy_core[@]}" "$baseline_bin" run --config "$work/baseline.conf" 2>"$work/baseline.err" & pids+=($!)
     baseline_pid=$!
 fi
-taskset -c 0 nginx -c "$work/nginx-proxy.conf" & pids+=($!)
-taskset -c 0 haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.err" & pids+=($!)
+"${on_proxy_core[@]}" nginx -c "$work/nginx-proxy.conf" & pids+=($!)
+"${on_proxy_core[@]}" haproxy -f "$work/haproxy.cfg" -db 2>"$work/haproxy.err" & pids+=($!)
 haproxy_pid=$!
 
 wait_port() {
@@ -206,22 +263,24 @@ wait_port() {
     echo "bench.sh: nothing answers on port $1" >&2
     exit 1
 }
-for p in $B1 $P_TETHER $P_NGINX $P_HAPROXY; do wait_port "$p"; done
+for p in $B1 $P_TETHER $P_NGINX $P_HAPROXY $K_TETHER $K_NGINX $K_HAPROXY; do wait_port "$p"; done
 for p in $S_TETHER $S_NGINX $S_HAPROXY; do
     for _ in $(seq 1 100); do curl -skf -o /dev/null "https://127.0.0.1:$p/" && break; sleep 0.1; done
 done
 [[ $stats_overhead -eq 1 ]] && wait_port $P_NOSTATS
 [[ -n $baseline_bin ]] && wait_port $P_BASE
 # nginx's worker, not its master, does the proxying.
-nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | head -1)
+nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | paste -sd,)
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# PIDS is comma-separated (nginx's workers); sums over them.
+cpu_ticks() { local p; for p in ${1//,/ }; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}'; }
+user_ticks() { local p; for p in ${1//,/ }; do cat "/proc/$p/stat"; done | awk '{s += $14} END {print s}'; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 hz=$(getconf CLK_TCK)
 
-declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req
-targets=(direct tether nginx haproxy)
+declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req sum_user sum_cs sum_sc sum_ew prof_req
+targets=(direct tether nginx haproxy tether-sticky nginx-sticky haproxy-sticky)
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
 if [[ -n $baseline_bin ]]; then
@@ -234,6 +293,9 @@ url_of() {
         tether) echo "http://127.0.0.1:$P_TETHER/" ;;
         nginx) echo "http://127.0.0.1:$P_NGINX/" ;;
         haproxy) echo "http://127.0.0.1:$P_HAPROXY/" ;;
+        tether-sticky) echo "http://127.0.0.1:$K_TETHER/" ;;
+        nginx-sticky) echo "http://127.0.0.1:$K_NGINX/" ;;
+        haproxy-sticky) echo "http://127.0.0.1:$K_HAPROXY/" ;;
         nostats) echo "http://127.0.0.1:$P_NOSTATS/" ;;
         baseline) echo "http://127.0.0.1:$P_BASE/" ;;
         baseline-*) echo "https://127.0.0.1:$S_BASE/" ;;
@@ -246,11 +308,12 @@ url_of() {
 wrk_run() { # TARGET WRK-ARGS...
     local t=$1; shift
     case "$t" in
-        *-handshake) taskset -c 1 wrk -t1 -c"$connections" "$@" -H "Connection: close" "$(url_of "$t")" ;;
-        *) taskset -c 1 wrk -t1 -c"$connections" "$@" "$(url_of "$t")" ;;
+        *-handshake) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" -H "Connection: close" "$(url_of "$t")" ;;
+        *-sticky) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" -s scripts/lib/sticky.lua "$(url_of "$t")" ;;
+        *) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" "$(url_of "$t")" ;;
     esac
 }
-pid_of() { case "$1" in tether*) echo "$tether_pid" ;; baseline*) echo "$baseline_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
+pid_of() { case "$1" in tether-sticky) echo "$sticky_pid" ;; tether*) echo "$tether_pid" ;; baseline*) echo "$baseline_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
@@ -284,6 +347,25 @@ idle_rss() {
     awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN{printf "%.2f", (a-b)/n}'
 }
 
+if [[ $idle_cpu -gt 0 ]]; then
+    # An idle proxy should burn nothing: after a 2 s load (pools and
+    # buffers exist, then go idle), CPU over SECONDS with no traffic.
+    idle_targets=(tether nginx haproxy)
+    [[ -n $baseline_bin ]] && idle_targets=(tether baseline nginx haproxy)
+    for t in "${idle_targets[@]}"; do wrk_run "$t" -d2s >/dev/null; done
+    sleep 2
+    declare -A idle_before
+    for t in "${idle_targets[@]}"; do idle_before[$t]=$(cpu_ticks "$(pid_of "$t")"); done
+    sleep "$idle_cpu"
+    echo "| proxy | CPU with no traffic over ${idle_cpu} s (% of a core) |"
+    echo "|---|---|"
+    for t in "${idle_targets[@]}"; do
+        after=$(cpu_ticks "$(pid_of "$t")")
+        echo "| $t | $(awk -v d=$((after - idle_before[$t])) -v hz="$hz" -v s="$idle_cpu" 'BEGIN{printf "%.3f", 100 * d / hz / s}') |"
+    done
+    exit 0
+fi
+
 if [[ $idle_ws -gt 0 ]]; then
     # Memory per idle WebSocket: RSS after N upgraded connections went
     # quiet (3 s: pools trimmed), minus before.
@@ -292,7 +374,7 @@ if [[ $idle_ws -gt 0 ]]; then
     for t in tether nginx haproxy; do
         pid=$(pid_of "$t")
         port=$(url_of "$t" | sed -E 's#.*:([0-9]+)/$#\1#')
-        per_ws[$t]=$(idle_rss "ws-$t" "$pid" "$idle_ws" taskset -c 1 python3 scripts/lib/ws_bench.py idle "$port" "$idle_ws")
+        per_ws[$t]=$(idle_rss "ws-$t" "$pid" "$idle_ws" "${on_load_core[@]}" python3 scripts/lib/ws_bench.py idle "$port" "$idle_ws")
         printf '  %-8s %5d idle WebSockets: %s KiB each\n' "$t" "$idle_ws" "${per_ws[$t]}"
     done
     echo
@@ -309,12 +391,12 @@ if [[ $websocket -eq 1 ]]; then
     declare -A ws_msgs ws_cpu
     for t in tether nginx haproxy; do ws_msgs[$t]=0; ws_cpu[$t]=0; done
     ws_port() { url_of "$1" | sed -E 's#.*:([0-9]+)/$#\1#'; }
-    for t in tether nginx haproxy; do taskset -c 1 python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" 1 32 >/dev/null; done
+    for t in tether nginx haproxy; do "${on_load_core[@]}" python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" 1 32 >/dev/null; done
     for r in $(seq 1 "$rounds"); do
         for t in tether nginx haproxy; do
             pid=$(pid_of "$t")
             before=$(cpu_ticks "$pid")
-            n=$(taskset -c 1 python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" "$duration" 32)
+            n=$("${on_load_core[@]}" python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" "$duration" 32)
             after=$(cpu_ticks "$pid")
             printf '  round %d %-8s %8d messages  %8.0f msg/s  cpu %5.2f s\n' "$r" "$t" "$n" \
                 "$(awk -v n="$n" -v d="$duration" 'BEGIN{print n/d}')" "$(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{print d/hz}')"
@@ -368,12 +450,34 @@ for t in "${targets[@]}"; do sum_rps[$t]=0; sum_p50[$t]=0; sum_p99[$t]=0; sum_cp
 echo "warming up..."
 for t in "${targets[@]}"; do wrk_run "$t" -d2s >/dev/null; done
 
-for r in $(seq 1 "$rounds"); do
+# With --profile, one more round with perf stat attached to each proxy: its
+# counts only (perf adds kernel time to every system call, so that round's
+# CPU and requests stay out of the sums).
+for r in $(seq 1 $((rounds + profile))); do
+    profiled=0; [[ $r -gt $rounds ]] && profiled=1
     for t in "${targets[@]}"; do
         pid=$(pid_of "$t")
+        if [[ $profiled -eq 1 ]]; then
+            [[ -z "$pid" ]] && continue
+            perf stat -x, -o "$work/perf.out" -p "$pid" \
+                -e context-switches,raw_syscalls:sys_enter,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_pwait2 2>/dev/null &
+            perf_pid=$!
+            sleep 0.3  # perf attaches
+            out=$(wrk_run "$t" -d"${duration}s")
+            kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+            reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+            counts=$(awk -F, '$3 == "context-switches" {c = $1} $3 == "raw_syscalls:sys_enter" {s = $1}
+                $3 ~ /sys_enter_epoll_(p)?wait2?$/ {e += $1} END {print c + 0, s + 0, e + 0}' "$work/perf.out")
+            read -r cs sc ew <<<"$counts"
+            prof_req[$t]=$reqs; sum_cs[$t]=$cs; sum_sc[$t]=$sc; sum_ew[$t]=$ew
+            continue
+        fi
         before=0; [[ -n "$pid" ]] && before=$(cpu_ticks "$pid")
+        ubefore=0; [[ -n "$pid" ]] && ubefore=$(user_ticks "$pid")
         out=$(wrk_run "$t" -d"${duration}s" --latency)
         after=0; [[ -n "$pid" ]] && after=$(cpu_ticks "$pid")
+        uafter=0; [[ -n "$pid" ]] && uafter=$(user_ticks "$pid")
+        sum_user[$t]=$(( ${sum_user[$t]:-0} + uafter - ubefore ))
         rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
         reqs=$(awk '/requests in/ {print $1}' <<<"$out")
         p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
@@ -408,6 +512,20 @@ for t in "${targets[@]}"; do
     avg_rps[$t]=$rps
 done
 echo
+if [[ $profile -eq 1 ]]; then
+    # Where each proxy's time goes, per request served (CPU from /proc at
+    # clock-tick resolution; counts from perf stat, which itself adds a
+    # little kernel time to every system call, alike for all three).
+    printf '| %-17s | %12s | %14s | %14s | %15s | %14s |\n' target "user µs/req" "kernel µs/req" "syscalls/req" "ctx switch/req" "epoll_wait/req"
+    printf '|%s|%s|%s|%s|%s|%s|\n' ------------------- -------------- ---------------- ---------------- ----------------- ----------------
+    for t in "${targets[@]}"; do
+        [[ "$t" == direct ]] && continue
+        awk -v t="$t" -v r="${sum_req[$t]}" -v c="${sum_cpu[$t]}" -v u="${sum_user[$t]}" -v hz="$hz" -v pr="${prof_req[$t]:-0}" \
+            -v cs="${sum_cs[$t]:-0}" -v sc="${sum_sc[$t]:-0}" -v ew="${sum_ew[$t]:-0}" \
+            'BEGIN { if (pr == 0) pr = 1; printf "| %-17s | %12.2f | %14.2f | %14.2f | %15.3f | %14.3f |\n", t, u / hz * 1e6 / r, (c - u) / hz * 1e6 / r, sc / pr, cs / pr, ew / pr }'
+    done
+    echo
+fi
 if [[ $stats_overhead -eq 1 ]]; then
     awk -v t="${per_cpu[tether]}" -v n="${per_cpu[nostats]}" -v a="${sum_rps[tether]}" -v b="${sum_rps[nostats]}" \
         'BEGIN { printf "stats on / stats compiled out: req/s %.3fx, requests per proxy CPU-second %.3fx\n", a/b, t/n }'
@@ -428,6 +546,7 @@ ratios() { # GROUP SUFFIX
         'BEGIN { printf "%-10s req/s Tether/nginx %.2fx, Tether/HAProxy %.2fx; per proxy CPU-s Tether/nginx %.2fx, Tether/HAProxy %.2fx\n", g, rt/rn, rt/rh, t/n, t/h }'
 }
 ratios plain ""
+ratios sticky -sticky
 if [[ $tls -eq 1 ]]; then
     ratios tls -tls
     ratios handshake -handshake
