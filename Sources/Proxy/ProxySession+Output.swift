@@ -79,11 +79,9 @@ extension ProxySession {
     func schedulePendingRead() {
         guard !pendingReadScheduled else { return }
         pendingReadScheduled = true
-        let me = LoopBound(self)
-        ctx.loop.execute {
-            let session = me.value
-            session.pendingReadScheduled = false
-            if session.phase != .closed && session.interest & EventLoop.readable != 0 { session.readAvailable() }
+        ctx.loop.later { [self] in
+            pendingReadScheduled = false
+            if phase != .closed && interest & EventLoop.readable != 0 { readAvailable() }
         }
     }
 }

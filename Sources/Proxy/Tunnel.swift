@@ -178,16 +178,16 @@ final class Tunnel: TimerTarget {
         release(&up.buffer)
         release(&down.buffer)
         updateInterest()
-        // TLS records OpenSSL decrypted ahead are announced by no socket event.
-        if client.hasPendingInput && !up.eof && !pendingScheduled {
+        // TLS records OpenSSL decrypted ahead are announced by no socket
+        // event; read them once there is room (a full buffer waits for the
+        // backend to take bytes, whose event settles again).
+        if client.hasPendingInput && !up.eof && !pendingScheduled && interest.client & EventLoop.readable != 0 {
             pendingScheduled = true
-            let me = LoopBound(self)
-            ctx.loop.execute {
-                let t = me.value
-                t.pendingScheduled = false
-                guard !t.closed else { return }
-                t.read(&t.up, fromClient: true)
-                t.settle()
+            ctx.loop.later { [self] in
+                pendingScheduled = false
+                guard !closed else { return }
+                read(&up, fromClient: true)
+                settle()
             }
         }
     }
