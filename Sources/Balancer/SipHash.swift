@@ -25,6 +25,13 @@ public struct SipHash24: Sendable, Equatable {
         bytes.withUnsafeBufferPointer { hash($0) }
     }
 
+    /// The hash of two words as 16 little-endian bytes (a PRF of a counter).
+    public func hash(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        withUnsafeBytes(of: (a.littleEndian, b.littleEndian)) { raw in
+            hash(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 16))
+        }
+    }
+
     public func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var v0: UInt64 = 0x736f_6d65_7073_6575 ^ k0
         var v1: UInt64 = 0x646f_7261_6e64_6f6d ^ k1

@@ -58,8 +58,8 @@ extension BackendConnection {
                 if forwarded { s.continueSettled() }
                 interim = interim || forwarded
             case .head:
-                let i = e.pointee.backendIndex, issue = e.pointee.issueCookie
-                ctx.renderAffinityCookie(&e.pointee.cookie, backend: i, issue: issue, runtime: s.runtime, tls: s.transport.isTLS)
+                let i = e.pointee.backendIndex
+                ctx.renderAffinityCookie(e, runtime: s.runtime, tls: s.transport.isTLS)
                 reader.startBody(input.storage.withUnsafeBufferPointer { e.pointee.responseHead(reader.head, $0, into: &s.output) })
                 s.continueSettled()
                 ctx.responded(reader.head.status, backend: i, s.runtime)
@@ -72,7 +72,7 @@ extension BackendConnection {
                 return complete(moved, s)
             case .switched:
                 let i = e.pointee.backendIndex
-                ctx.renderAffinityCookie(&e.pointee.cookie, backend: i, issue: e.pointee.issueCookie, runtime: s.runtime, tls: s.transport.isTLS)
+                ctx.renderAffinityCookie(e, runtime: s.runtime, tls: s.transport.isTLS)
                 let action = input.storage.withUnsafeBufferPointer { e.pointee.switched(reader.head, $0, into: &s.output) }
                 ctx.responded(101, backend: i, s.runtime)
                 return s.perform(action)

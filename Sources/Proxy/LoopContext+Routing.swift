@@ -37,12 +37,19 @@ extension LoopContext {
         return next
     }
 
-    /// `Set-Cookie: NAME=KEY; attributes` into `scratch.field` when the
-    /// response must (re)pin the session to `backend`; empty otherwise.
-    func renderAffinityCookie(_ scratch: inout AffinityCookieScratch, backend: Int, issue: Bool, runtime: ProxyRuntime, tls: Bool) {
-        scratch.field.removeAll(keepingCapacity: true)
-        guard issue, isCurrent(runtime), router.mode == .sticky else { return }
-        let h = router.mintKey(for: backend, into: &scratch.key)
+    /// `Set-Cookie: NAME=KEY; attributes` into the exchange's `cookie.field`
+    /// when the response must (re)pin the session to its backend; empty
+    /// otherwise. The key is minted from the one the request came with
+    /// (see `Router.mintKey`).
+    func renderAffinityCookie(_ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, tls: Bool) {
+        e.pointee.cookie.field.removeAll(keepingCapacity: true)
+        guard e.pointee.issueCookie, isCurrent(runtime), router.mode == .sticky else { return }
+        let backend = e.pointee.backendIndex
+        renderCookie(&e.pointee.cookie, backend: backend, seed: e.pointee.keyHash, runtime: runtime, tls: tls)
+    }
+
+    private func renderCookie(_ scratch: inout AffinityCookieScratch, backend: Int, seed: UInt64?, runtime: ProxyRuntime, tls: Bool) {
+        let h = router.mintKey(for: backend, seed: seed, into: &scratch.key)
         #if !TETHER_NO_STATS
         upstreams[backend].stats.pinned.add(h, now: loop.now)
         #endif

@@ -4,7 +4,7 @@ import HTTP1
 
 /// Decides which backend a request goes to, per the routing configuration.
 /// One per loop (it keeps round-robin state), rebuilt on reload. Pure apart
-/// from the random session keys it mints.
+/// from the random start of the session keys it mints.
 ///
 /// Sticky mode, in order:
 /// 1. an application cookie (`app_cookie`) whose value ends in `.route`
@@ -36,6 +36,12 @@ public struct Router: Sendable {
     private var leastConn: LeastConnections
     /// Decides slow-start admissions; not security-relevant.
     private var rampRandom = XorShift(seed: 0x9e37_79b9_7f4a_7c15)
+    /// Mints session keys: a PRF (SipHash keyed from `hash_secret`, apart
+    /// from the placement hash) of a seed, so a key costs no system call.
+    let minter: SipHash24
+    /// Seeds of keys for new sessions: a random start (one `getrandom` per
+    /// router, not per key), then counting.
+    private var mintCounter: UInt64
 
     public init(config: ProxyConfig, loopIndex: Int) {
         let backends = config.backends.map { Backend(name: $0.name, weight: $0.weight) }
@@ -52,6 +58,9 @@ public struct Router: Sendable {
         weights = config.backends.map(\.weight)
         roundRobin = SmoothRoundRobin(weights: weights, offset: loopIndex)
         leastConn = LeastConnections(offset: loopIndex)
+        minter = SipHash24(secret: Array(secret.utf8) + Array("/session-keys".utf8))
+        var rng = SystemRandomNumberGenerator()
+        mintCounter = rng.next()
     }
 
     /// The session store went up or down.
@@ -174,27 +183,39 @@ public struct Router: Sendable {
         return pickNew(view, excluding: tried)
     }
 
-    /// A new random session key (32 hex digits) whose top rendezvous choice
-    /// over *all* backends is `target`, so it keeps leading there after a
-    /// backend that was down comes back.
+    /// A session key (32 hex digits) whose top rendezvous choice over
+    /// *all* backends is `target`, so it keeps leading there after a
+    /// backend that was down comes back. Keys are PRF outputs of `seed`:
+    /// the hash of the key the session came with (an application cookie, or
+    /// an affinity cookie that failed over), so the same session gets the
+    /// same key on every response, loop and replica; a new session (nil)
+    /// takes the next counter value. Unpredictable without `hash_secret`,
+    /// and no `getrandom` per key.
     @discardableResult
-    public func mintKey(for target: Int, into key: inout [UInt8]) -> UInt64 {
-        var rng = SystemRandomNumberGenerator()
+    public mutating func mintKey(for target: Int, seed: UInt64? = nil, into key: inout [UInt8]) -> UInt64 {
+        let s: UInt64
+        if let seed {
+            s = seed
+        } else {
+            s = mintCounter
+            mintCounter &+= 1
+        }
         let hex: StaticString = "0123456789abcdef"
-        for _ in 0..<10_000 {
+        var h: UInt64 = 0
+        for attempt in 0..<UInt64(10_000) {
             key.removeAll(keepingCapacity: true)
-            for _ in 0..<2 {
-                let r = rng.next()
+            for half in 0..<UInt64(2) {
+                let r = minter.hash(s, attempt << 1 | half)
                 for k in 0..<8 {
                     let b = UInt8(truncatingIfNeeded: r >> (8 * UInt64(k)))
                     key.append(hex.utf8Start[Int(b >> 4)])
                     key.append(hex.utf8Start[Int(b & 15)])
                 }
             }
-            let h = key.withUnsafeBufferPointer { ring.keyHash($0) }
+            h = key.withUnsafeBufferPointer { ring.keyHash($0) }
             if ring.top(h) == target { return h }
         }
-        return key.withUnsafeBufferPointer { ring.keyHash($0) }
+        return h
     }
 
     private func hash(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64 {

@@ -31,9 +31,9 @@ import Testing
             load: load, totalLoad: load.reduce(0, +), ramp: ramp ?? Array(repeating: 1, count: n))
     }
 
-    static func mint(_ router: Router, for target: Int) -> String {
+    static func mint(_ router: inout Router, for target: Int, seed: UInt64? = nil) -> String {
         var key: [UInt8] = []
-        router.mintKey(for: target, into: &key)
+        router.mintKey(for: target, seed: seed, into: &key)
         return String(decoding: key, as: UTF8.self)
     }
 
@@ -50,7 +50,7 @@ import Testing
         var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
         let first = try #require(Self.route(&r, Self.view()))
         #expect(first.reason == .newSession && first.issueCookie && first.keyHash == nil)
-        let key = Self.mint(r, for: first.backend)
+        let key = Self.mint(&r, for: first.backend)
         #expect(key.count == 32)
         for _ in 0..<5 {
             let again = try #require(Self.route(&r, cookie: "TETHER=\(key)", Self.view()))
@@ -61,7 +61,7 @@ import Testing
 
     @Test func aDownHomeFailsOverAndTheNewHomeIsPinned() throws {
         var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
-        let key = Self.mint(r, for: 1)
+        let key = Self.mint(&r, for: 1)
         let moved = try #require(Self.route(&r, cookie: "TETHER=\(key)", Self.view(existing: [true, false, true], new: [true, false, true])))
         #expect(moved.backend != 1)
         #expect(moved.failedOver && moved.issueCookie, "a new cookie pins the new home")
@@ -98,7 +98,7 @@ import Testing
 
     @Test func failoverNeverRetriesATriedBackend() throws {
         var r = Router(config: try Self.config("routing sticky\n"), loopIndex: 0)
-        let key = Self.mint(r, for: 0)
+        let key = Self.mint(&r, for: 0)
         let h = try #require(Self.route(&r, cookie: "TETHER=\(key)", Self.view())?.keyHash)
         let next = r.failover(keyHash: h, tried: [0], Self.view()) ?? -1
         #expect(next == 1 || next == 2)
@@ -138,7 +138,7 @@ import Testing
         let view = RouterTests.view(existing: [true, true, false], new: [false, true, false])
         var moved = 0
         for _ in 0..<60 {
-            let key = RouterTests.mint(r, for: 2)
+            let key = RouterTests.mint(&r, for: 2)
             let d = try #require(RouterTests.route(&r, cookie: "TETHER=\(key)", view))
             #expect(d.backend == 1, "a session of the dead app3 landed on \(d.backend)")
             #expect(d.failedOver && d.issueCookie)
@@ -146,7 +146,7 @@ import Testing
         }
         #expect(moved == 60)
         // The draining backend keeps its own sessions.
-        let own = RouterTests.mint(r, for: 0)
+        let own = RouterTests.mint(&r, for: 0)
         #expect(RouterTests.route(&r, cookie: "TETHER=\(own)", view)?.backend == 0)
     }
 
@@ -154,9 +154,55 @@ import Testing
         var r = Router(config: try RouterTests.config("routing sticky\n"), loopIndex: 0)
         let view = RouterTests.view(existing: [true, true, true], new: [false, true, true])
         for _ in 0..<30 {
-            let key = RouterTests.mint(r, for: 2)
+            let key = RouterTests.mint(&r, for: 2)
             let h = key.utf8.withContiguousStorageIfAvailable { r.ring.keyHash($0) }!
             #expect(r.failover(keyHash: h, tried: [2], view) == 1, "retried onto the draining app1")
         }
+    }
+}
+
+/// Session keys are minted without a system call (issue 21): a PRF of a
+/// seed. A session that came with a key gets the same new key every time
+/// and on every loop; new sessions get distinct keys.
+@Suite struct SessionKeyMintingTests {
+    @Test func newSessionsGetDistinctKeysLeadingToTheirBackend() throws {
+        var r = Router(config: try RouterTests.config("routing sticky\n"), loopIndex: 0)
+        var keys = Set<String>()
+        for i in 0..<900 {
+            let target = i % 3
+            let key = RouterTests.mint(&r, for: target)
+            #expect(key.count == 32 && key.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+            let h = key.utf8.withContiguousStorageIfAvailable { r.ring.keyHash($0) }!
+            #expect(r.ring.top(h) == target)
+            keys.insert(key)
+        }
+        #expect(keys.count == 900, "minted keys repeat")
+    }
+
+    @Test func aSeededKeyIsTheSameOnEveryLoopAndDiffersBySeedAndSecret() throws {
+        let config = try RouterTests.config("routing sticky\n")
+        var loop0 = Router(config: config, loopIndex: 0)
+        var loop1 = Router(config: config, loopIndex: 1)
+        let a = RouterTests.mint(&loop0, for: 1, seed: 0xfeed)
+        #expect(RouterTests.mint(&loop0, for: 1, seed: 0xfeed) == a)
+        #expect(RouterTests.mint(&loop1, for: 1, seed: 0xfeed) == a)
+        #expect(RouterTests.mint(&loop0, for: 1, seed: 0xbeef) != a)
+        let other = try ConfigParser.parse(
+            "listen 127.0.0.1:8080\nhash_secret \"another-secret-0123456789\"\nrouting sticky\n"
+                + "backend app1 127.0.0.1:9001\nbackend app2 127.0.0.1:9002\nbackend app3 127.0.0.1:9003\n",
+            file: "proxy.conf"
+        ).get()
+        var elsewhere = Router(config: other, loopIndex: 0)
+        #expect(RouterTests.mint(&elsewhere, for: 1, seed: 0xfeed) != a)
+    }
+
+    @Test func anAppCookieSessionIsReissuedTheSameKey() throws {
+        var r = Router(config: try RouterTests.config("routing sticky\napp_cookie JSESSIONID\n"), loopIndex: 0)
+        let d = try #require(RouterTests.route(&r, cookie: "JSESSIONID=ABCDEF0123456789", RouterTests.view()))
+        #expect(d.reason == .appCookie && d.issueCookie)
+        let seed = try #require(d.keyHash)
+        let first = RouterTests.mint(&r, for: d.backend, seed: seed)
+        let again = try #require(RouterTests.route(&r, cookie: "JSESSIONID=ABCDEF0123456789", RouterTests.view()))
+        #expect(RouterTests.mint(&r, for: again.backend, seed: try #require(again.keyHash)) == first)
     }
 }
