@@ -78,12 +78,14 @@ public struct ReceiveBuffer {
         case error(Int32)
     }
 
-    /// One `read` into the free tail. Never moves unread bytes (parsers may hold
-    /// indices into them); an empty buffer restarts at the front.
+    /// One `recv` into the free tail (not `read`, which goes through the VFS:
+    /// `vfs_read`, `rw_verify_area` and fsnotify on every call, as nginx and
+    /// HAProxy avoid). Never moves unread bytes (parsers may hold indices
+    /// into them); an empty buffer restarts at the front.
     @inline(__always)
     public mutating func read(from fd: Int32) -> ReadResult {
         fill { p, n in
-            let r = Glibc.read(fd, p, n)
+            let r = recv(fd, p, n, 0)
             if r > 0 { return .bytes(r) }
             if r == 0 { return .eof }
             let e = errno
