@@ -76,6 +76,9 @@ enum ConfigValidator {
         if let token = c.admin.token, token.count < 8 {
             fail(locations.firstOf["admin"], "admin token is \(token.count) characters; use at least 8")
         }
+        if let problem = c.admin.exposureProblem {
+            fail(locations.firstOf["admin"], problem)
+        }
         return errors
     }
 

@@ -38,11 +38,16 @@ enum Directives {
         },
         DirectiveSpec(
             name: "admin", arguments: [.init(name: "address", kind: .address)],
-            options: [.init(key: "token", kind: .string, defaultText: "none", summary: "bearer token required on every admin request")],
-            defaultText: "127.0.0.1:9090", summary: "Address of the admin endpoint (dashboard, JSON stats, metrics)."
+            options: [
+                .init(key: "token", kind: .string, defaultText: "none", summary: "bearer token required on every admin request"),
+                .init(key: "insecure", kind: .flag, defaultText: "off", summary: "accept an address other hosts can reach with no token"),
+            ],
+            defaultText: "127.0.0.1:9090",
+            summary: "Address of the admin endpoint (dashboard, JSON stats, metrics). Other than loopback, it needs a token (or `insecure`)."
         ) { c, v in
             c.admin.address = v.argument(0)?.text ?? c.admin.address
             c.admin.token = v.options["token"]?.text
+            c.admin.insecure = v.options["insecure"]?.bool ?? false
         },
         DirectiveSpec(
             name: "workers", arguments: [.init(name: "count", kind: .integer(0...256))],

@@ -58,10 +58,31 @@ public struct TLSListenerConfig: Sendable, Equatable {
 
 public struct AdminConfig: Sendable, Equatable {
     public var address: String = "127.0.0.1:9090"
-    /// Bearer token required on every admin request; nil = none (loopback only is advised).
+    /// Bearer token required on every admin request; nil = none (then the
+    /// address must be loopback, or `insecure` said).
     public var token: String? = nil
+    /// The operator accepts an admin endpoint other hosts reach with no token.
+    public var insecure = false
 
     public init() {}
+
+    /// Why this admin endpoint must not start as written (nil: it may):
+    /// one that other hosts reach needs a token, or `insecure`. Checked by
+    /// the validator and again after command-line overrides.
+    public var exposureProblem: String? {
+        guard token == nil, !insecure, !isLoopback else { return nil }
+        return "admin \(address) can be reached from other hosts and has no token: anyone there could drain or disable backends; add token=SECRET (at least 8 characters), or insecure=on to accept that"
+    }
+
+    /// Only this machine can connect: 127.0.0.0/8, `[::1]` or `localhost`.
+    public var isLoopback: Bool {
+        guard let colon = address.lastIndex(of: ":") else { return false }
+        var host = address[..<colon]
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
 }
 
 public struct BackendConfig: Sendable, Equatable {

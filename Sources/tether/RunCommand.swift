@@ -77,6 +77,10 @@ struct RunCommand: ParsableCommand {
             config.health.enabled = false  // quick start: passive checks only
         }
         try applyOverrides(&config)
+        if usesFile || adminAddress != nil, let problem = config.admin.exposureProblem {
+            FileHandleOutput.stderr("tether: \(problem)")
+            throw ExitCode(1)
+        }
         // Before the first socket: nothing may need a new descriptor once
         // clients can take them all (see MainQueueHandle).
         MainQueueHandle.makeNow()

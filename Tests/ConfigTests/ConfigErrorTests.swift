@@ -87,7 +87,24 @@ import Testing
              expected: "1:1: TLS listener 127.0.0.1:8443 names 2 cert= file(s) but a different number of key= files"),
         Case(name: "TLS and redirect on one listener", text: "listen 127.0.0.1:8443 tls cert=/a.pem redirect_https\nhash_secret \"0123456789abcdef\"\n" + backend,
              expected: "1:1: listener 127.0.0.1:8443 has both tls and redirect_https"),
+        Case(name: "public admin without a token", text: head + backend + "admin 0.0.0.0:9090\n",
+             expected: "4:1: admin 0.0.0.0:9090 can be reached from other hosts and has no token: anyone there could drain or disable backends; add token=SECRET (at least 8 characters), or insecure=on to accept that"),
+        Case(name: "admin on a LAN address without a token", text: head + backend + "admin 10.0.0.5:9090\n",
+             expected: "4:1: admin 10.0.0.5:9090 can be reached from other hosts and has no token"),
     ]
+
+    /// Loopback needs no token; anything else needs one, or `insecure` said.
+    @Test func adminAddressesThatNeedNoToken() throws {
+        for line in ["admin 127.0.0.1:9090", "admin 127.8.9.10:9090", "admin [::1]:9090", "admin localhost:9090",
+                     "admin 0.0.0.0:9090 token=\"long-enough-token\"", "admin 0.0.0.0:9090 insecure", "admin [::]:9090 insecure=on"] {
+            let c = try ConfigParser.parse(Self.head + Self.backend + line + "\n", file: "proxy.conf").get()
+            #expect(!c.admin.address.isEmpty, "\(line)")
+        }
+        guard case .failure = ConfigParser.parse(Self.head + Self.backend + "admin [::]:9090\n", file: "proxy.conf") else {
+            Issue.record("accepted [::] with no token")
+            return
+        }
+    }
 
     @Test(arguments: cases)
     func reportsLineColumnAndMessage(_ c: Case) {

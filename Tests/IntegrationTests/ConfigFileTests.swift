@@ -35,6 +35,23 @@ import Testing
         #expect(output.contains("2 errors"))
     }
 
+    /// An admin endpoint that other hosts reach needs a token: `tether
+    /// check` names the line, and the command line's `--admin` is held to
+    /// the same rule (one line, exit 1).
+    @Test func checkRefusesAPublicAdminWithoutAToken() throws {
+        let file = TempFile(emptyNamed: "public-admin.conf")
+        try "listen 127.0.0.1:8080\nadmin 0.0.0.0:9090\nbackend a 127.0.0.1:9001\n".write(toFile: file.path, atomically: true, encoding: .utf8)
+        let (status, output) = try runTether(["check", "--config", file.path])
+        #expect(status == 1)
+        #expect(output.contains("\(file.path):2:1: admin 0.0.0.0:9090 can be reached from other hosts and has no token"))
+        try "listen 127.0.0.1:8080\nadmin 0.0.0.0:9090 insecure\nrouting balanced\nbackend a 127.0.0.1:9001\n".write(toFile: file.path, atomically: true, encoding: .utf8)
+        #expect(try runTether(["check", "--config", file.path]) == (0, "configuration ok\n"))
+        let (cliStatus, cliOutput) = try runTether(["run", "--listen", "127.0.0.1:9", "--backend", "127.0.0.1:9", "--admin", "0.0.0.0:9"])
+        #expect(cliStatus == 1)
+        #expect(cliOutput.hasPrefix("tether: ") && cliOutput.contains("admin 0.0.0.0:9 can be reached from other hosts and has no token"))
+        #expect(cliOutput.split(separator: "\n").count == 1, "\(cliOutput)")
+    }
+
     @Test func missingFileIsOneLineAndExit1() throws {
         let (status, output) = try runTether(["run", "--config", "/nonexistent/proxy.conf"])
         #expect(status == 1)
