@@ -32,6 +32,22 @@ enum ConfigValidator {
             }
         }
 
+        // The affinity cookie names a backend by its route, else its name
+        // (`AffinitySeal`): each must be unique and fit in a cookie value.
+        var identities: [String: Int] = [:]
+        for (i, b) in c.backends.enumerated() {
+            let loc = i < locations.backends.count ? locations.backends[i] : nil
+            let identity = b.route ?? b.name
+            if identity.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E || $0 == 0x22 || $0 == 0x2C || $0 == 0x3B || $0 == 0x5C }) {
+                fail(loc, "backend \(b.route == nil ? "name" : "route") \"\(identity)\" cannot go in the affinity cookie (no spaces, quotes, commas, semicolons or backslashes); rename it or give it a route=")
+            } else if let first = identities[identity], (b.route == nil) != (c.backends[first].route == nil) {
+                // (two names or two routes alike are reported above)
+                fail(loc, "backend \"\(b.name)\" and backend \"\(c.backends[first].name)\" would both be \"\(identity)\" in the affinity cookie (a route is a backend's identity there, else its name)")
+            } else {
+                identities[identity] = i
+            }
+        }
+
         var addresses: [String: Int] = [:]
         for (i, l) in c.listeners.enumerated() {
             let loc = i < locations.listeners.count ? locations.listeners[i] : nil

@@ -144,7 +144,7 @@ enum Directives {
                 .init(key: "httponly", kind: .flag, defaultText: "on", summary: "`HttpOnly`"),
                 .init(key: "samesite", kind: .word(AffinityCookieConfig.SameSite.allCases.map(\.rawValue)), defaultText: "lax", summary: "`SameSite`"),
             ],
-            defaultText: "TETHER", summary: "Tether's own affinity cookie and its attributes."
+            defaultText: "TETHER", summary: "Tether's own affinity cookie and its attributes. Its value names the session's backend (by `route`, else name) under a tag keyed by `hash_secret`."
         ) { c, v in
             var k = c.routing.cookie
             k.name = v.argument(0)?.text ?? k.name

@@ -15,14 +15,15 @@ extension LoopContext {
         case .newSession: count(.newSessions, d.backend)
         case .route: count(.routeHits, d.backend)
         case .affinityCookie, .appCookie:
-            if d.failedOver, let h = d.keyHash, let top = router.ring.top(h) {
-                count(.failoversAway, top)
+            if d.failedOver {
+                if let home = d.home { count(.failoversAway, home) }
                 count(.recreated, d.backend)
             } else {
                 count(.stickyHits, d.backend)
             }
         case .balanced: break
         }
+        if d.forged { count(.forgedCookies, d.backend) }
         return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie)
     }
 
@@ -39,8 +40,8 @@ extension LoopContext {
 
     /// `Set-Cookie: NAME=KEY; attributes` into the exchange's `cookie.field`
     /// when the response must (re)pin the session to its backend; empty
-    /// otherwise. The key is minted from the one the request came with
-    /// (see `Router.mintKey`).
+    /// otherwise. The seal's nonce is the one the request came with (see
+    /// `Router.sealCookie`).
     func renderAffinityCookie(_ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, tls: Bool) {
         e.pointee.cookie.field.removeAll(keepingCapacity: true)
         guard e.pointee.issueCookie, isCurrent(runtime), router.mode == .sticky else { return }
@@ -49,7 +50,7 @@ extension LoopContext {
     }
 
     private func renderCookie(_ scratch: inout AffinityCookieScratch, backend: Int, seed: UInt64?, runtime: ProxyRuntime, tls: Bool) {
-        let h = router.mintKey(for: backend, seed: seed, into: &scratch.key)
+        let h = router.sealCookie(for: backend, seed: seed, into: &scratch.key)
         #if !TETHER_NO_STATS
         upstreams[backend].stats.pinned.add(h, now: loop.now)
         #endif

@@ -9,15 +9,19 @@ import HTTP1
 /// Sticky mode, in order:
 /// 1. an application cookie (`app_cookie`) whose value ends in `.route`
 ///    naming a backend's `route` (Tomcat jvmRoute) goes to that backend;
-/// 2. Tether's affinity cookie: its value is a session key, hashed (SipHash
-///    with `hash_secret`) onto the rendezvous order; the first usable backend;
-/// 3. an application cookie without a route: hashed the same way, and the
-///    affinity cookie is issued alongside so the session keeps its backend;
+/// 2. Tether's affinity cookie, sealed (`AffinitySeal`): the backend it
+///    names, while that one takes existing sessions; else the first backend
+///    in the rendezvous order of the session's nonce that takes new ones
+///    (and a new seal). A value that is not a seal of this secret is forged:
+///    the request is placed as in 3 or 4;
+/// 3. an application cookie without a route: hashed (SipHash with
+///    `hash_secret`) onto the rendezvous order; the first usable backend, and
+///    the affinity cookie is issued alongside so the session keeps it;
 /// 4. no key: a new session. The strategy (round-robin or least-connections)
 ///    picks among backends within the load bound, and the response carries a
-///    freshly minted key whose top rendezvous choice is that backend.
+///    seal naming that backend.
 /// Every replica with the same configuration makes the same choices for
-/// steps 1–3 with no shared state: the hash and the minted keys agree.
+/// steps 1–3 with no shared state, and reads the others' seals.
 public struct Router: Sendable {
     public let ring: RendezvousHash
     let bound: BoundedLoad
@@ -36,11 +40,11 @@ public struct Router: Sendable {
     private var leastConn: LeastConnections
     /// Decides slow-start admissions; not security-relevant.
     private var rampRandom = XorShift(seed: 0x9e37_79b9_7f4a_7c15)
-    /// Mints session keys: a PRF (SipHash keyed from `hash_secret`, apart
-    /// from the placement hash) of a seed, so a key costs no system call.
+    public let seal: AffinitySeal
+    /// Nonces of new sessions: a PRF (SipHash keyed from `hash_secret`,
+    /// apart from the placement hash) of a counter from a random start (one
+    /// `getrandom` per router, not per session).
     let minter: SipHash24
-    /// Seeds of keys for new sessions: a random start (one `getrandom` per
-    /// router, not per key), then counting.
     private var mintCounter: UInt64
 
     public init(config: ProxyConfig, loopIndex: Int) {
@@ -59,6 +63,7 @@ public struct Router: Sendable {
         roundRobin = SmoothRoundRobin(weights: weights, offset: loopIndex)
         leastConn = LeastConnections(offset: loopIndex)
         minter = SipHash24(secret: Array(secret.utf8) + Array("/session-keys".utf8))
+        seal = AffinitySeal(secret: Array(secret.utf8), identities: config.backends.map { Array(($0.route ?? $0.name).utf8) })
         var rng = SystemRandomNumberGenerator()
         mintCounter = rng.next()
     }
@@ -78,13 +83,20 @@ public struct Router: Sendable {
 
     public struct Decision: Sendable, Equatable {
         public var backend: Int
-        /// The session key's hash (failover order); nil when there is no key.
+        /// The session's nonce, or its app cookie's hash (failover order,
+        /// and the nonce of the seal issued); nil when there is no key.
         public var keyHash: UInt64?
         /// Issue a new affinity cookie on the response.
         public var issueCookie: Bool
         public var reason: Reason
-        /// The session's top choice was not usable (down, maintenance).
+        /// The session's own backend was not usable (down, maintenance,
+        /// removed): it moved.
         public var failedOver: Bool
+        /// The backend the session belonged to (nil: none, or removed).
+        public var home: Int? = nil
+        /// The request carried an affinity cookie that is not a seal of this
+        /// secret; it is placed as if it had none.
+        public var forged = false
     }
 
     /// What the router needs to know about backends, on this loop: arrays
@@ -123,13 +135,32 @@ public struct Router: Sendable {
                 return Decision(backend: target, keyHash: hash(buf, value), issueCookie: false, reason: .route, failedOver: false)
             }
         }
+        var forged = false
         if let value = CookieScanner.find(buf, head: head, name: cookieName), !value.isEmpty {
-            return existing(hash(buf, value), view, reason: .affinityCookie, alwaysIssue: false)
+            switch seal.read(buf, value) {
+            case .sealed(let nonce, let home): return sealed(nonce, home: home, view)
+            case .forged: forged = true
+            }
         }
+        var d: Decision?
         if let value = appValue {
-            return existing(hash(buf, value), view, reason: .appCookie, alwaysIssue: true)
+            d = existing(hash(buf, value), view, reason: .appCookie, alwaysIssue: true)
+        } else {
+            d = pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: true, reason: .newSession, failedOver: false) }
         }
-        return pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: true, reason: .newSession, failedOver: false) }
+        d?.forged = forged
+        return d
+    }
+
+    /// A sealed session: its backend while that takes existing sessions;
+    /// past it (down, maintenance, removed), the first in the nonce's order
+    /// that takes new ones, with a new seal.
+    private func sealed(_ nonce: UInt64, home: Int?, _ view: View) -> Decision? {
+        if let home, view.existingOK[home] {
+            return Decision(backend: home, keyHash: nonce, issueCookie: false, reason: .affinityCookie, failedOver: false, home: home)
+        }
+        guard let target = ring.first(nonce, where: { $0 != home && view.newOK[$0] }) else { return nil }
+        return Decision(backend: target, keyHash: nonce, issueCookie: true, reason: .affinityCookie, failedOver: true, home: home)
     }
 
     /// The session's own backend while it takes existing sessions (up or
@@ -140,7 +171,7 @@ public struct Router: Sendable {
         let top = ring.top(h)
         guard let target = ring.first(h, where: { $0 == top ? view.existingOK[$0] : view.newOK[$0] }) else { return nil }
         let failedOver = target != top
-        return Decision(backend: target, keyHash: h, issueCookie: alwaysIssue || failedOver, reason: reason, failedOver: failedOver)
+        return Decision(backend: target, keyHash: h, issueCookie: alwaysIssue || failedOver, reason: reason, failedOver: failedOver, home: top)
     }
 
     /// A backend for a new session (or any request when balanced): the
@@ -183,39 +214,22 @@ public struct Router: Sendable {
         return pickNew(view, excluding: tried)
     }
 
-    /// A session key (32 hex digits) whose top rendezvous choice over
-    /// *all* backends is `target`, so it keeps leading there after a
-    /// backend that was down comes back. Keys are PRF outputs of `seed`:
-    /// the hash of the key the session came with (an application cookie, or
-    /// an affinity cookie that failed over), so the same session gets the
-    /// same key on every response, loop and replica; a new session (nil)
-    /// takes the next counter value. Unpredictable without `hash_secret`,
-    /// and no `getrandom` per key.
+    /// The affinity cookie value naming `target` (see `AffinitySeal`); the
+    /// nonce is `seed` (the session's nonce, or its app cookie's hash, so
+    /// the same session gets the same value on every response, loop and
+    /// replica) or, for a new session, the next PRF output. Returns the
+    /// nonce. No system call, no search.
     @discardableResult
-    public mutating func mintKey(for target: Int, seed: UInt64? = nil, into key: inout [UInt8]) -> UInt64 {
-        let s: UInt64
+    public mutating func sealCookie(for target: Int, seed: UInt64? = nil, into value: inout [UInt8]) -> UInt64 {
+        let nonce: UInt64
         if let seed {
-            s = seed
+            nonce = seed
         } else {
-            s = mintCounter
+            nonce = minter.hash(mintCounter, 0)
             mintCounter &+= 1
         }
-        let hex: StaticString = "0123456789abcdef"
-        var h: UInt64 = 0
-        for attempt in 0..<UInt64(10_000) {
-            key.removeAll(keepingCapacity: true)
-            for half in 0..<UInt64(2) {
-                let r = minter.hash(s, attempt << 1 | half)
-                for k in 0..<8 {
-                    let b = UInt8(truncatingIfNeeded: r >> (8 * UInt64(k)))
-                    key.append(hex.utf8Start[Int(b >> 4)])
-                    key.append(hex.utf8Start[Int(b & 15)])
-                }
-            }
-            h = key.withUnsafeBufferPointer { ring.keyHash($0) }
-            if ring.top(h) == target { return h }
-        }
-        return h
+        seal.write(backend: target, nonce: nonce, into: &value)
+        return nonce
     }
 
     private func hash(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64 {

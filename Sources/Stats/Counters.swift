@@ -36,6 +36,9 @@ public enum BackendCounter: Int, CaseIterable, Sendable {
     case newSessions, stickyHits, routeHits
     /// Sessions that arrived here by failover and were re-created.
     case recreated
+    /// Requests placed here as new sessions because their affinity cookie
+    /// was not a seal of this secret (tampered, truncated, made up).
+    case forgedCookies
     /// Requests refused with 503 at `max_conns`: queue full or `queue_timeout`.
     case queueRejected
     /// Requests the backend switched to another protocol (`101`).

@@ -53,6 +53,8 @@ extension StatsFields {
                 "Sessions pinned to the backend, estimated over the last 5-10 minutes (sticky mode).") { .int($0.sessionsPinned) },
         counter(.recreated, ["sessions", "recreated"], "tether_backend_sessions_recreated_total", column: "recreated",
                 "Sessions that arrived by failover and were re-created."),
+        counter(.forgedCookies, ["sessions", "forged"], "tether_backend_forged_cookies_total",
+                "Requests placed here as new sessions because their affinity cookie was not a seal of this secret (tampered, truncated, another secret's, made up)."),
         counter(.upgrades, ["tunnels", "upgrades"], "tether_backend_upgrades_total",
                 "Requests the backend switched to another protocol (`101`, e.g. WebSocket)."),
         Backend(["tunnels", "open"], metric: "tether_backend_tunnels", labels: named, .gauge, column: "tunnels",

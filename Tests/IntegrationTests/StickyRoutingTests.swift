@@ -133,23 +133,86 @@ import Testing
         }
     }
 
-    @Test func twoTethersWithOneConfigRouteKeysIdentically() throws {
+    /// Issue 18: 1,000 sessions on app1–app3; a reload that adds app4,
+    /// re-weights app2 and re-orders the file moves none of them (each
+    /// still finds its session: `visits` goes on). Removing app2 moves only
+    /// app2's sessions, each with a new cookie.
+    @Test func aReloadMovesNoSessionButARemovedBackendsOwn() throws {
+        let backends = try (1...4).map { try DemoBackendProcess(name: "app\($0)") }
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "reload-sticky.conf")
+        func write(_ lines: [String]) throws {
+            var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\naccess_log off\nworkers 2\nhash_secret \"\(Self.secret)\"\n"
+            text += "health_check enabled=off\n" + lines.joined(separator: "\n") + "\n"
+            try text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        }
+        func line(_ i: Int, _ extra: String = "") -> String { "backend \(backends[i].name) \(backends[i].address)\(extra)" }
+        try write([line(0), line(1), line(2)])
+        let tether = try TetherProcess(configFile: file.path)
+        let client = try RawClient(port: tether.port)
+        var sessions: [(cookie: String, home: String)] = []
+        for _ in 0..<1000 {
+            client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let r = client.readResponses(1).first ?? ""
+            let pair = try #require(header(r, "Set-Cookie")?.split(separator: ";").first)
+            sessions.append((String(pair), try #require(header(r, "X-Backend"))))
+        }
+        #expect(Set(sessions.map(\.home)) == ["app1", "app2", "app3"])
+
+        try write([line(2), line(3), line(1, " weight=3"), line(0)])
+        tether.signal(SIGHUP)
+        #expect(tether.waitForStderr(containing: "reload #1"))
+        var moved = 0
+        for s in sessions {
+            client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: \(s.cookie)\r\n\r\n")
+            let r = client.readResponses(1).first ?? ""
+            if header(r, "X-Backend") != s.home || header(r, "Set-Cookie") != nil { moved += 1 }
+        }
+        #expect(moved == 0, "\(moved) of 1,000 sessions moved on a reload that kept their backends")
+
+        try write([line(2), line(3), line(0)])
+        tether.signal(SIGHUP)
+        #expect(tether.waitForStderr(containing: "reload #2"))
+        for s in sessions {
+            client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: \(s.cookie)\r\n\r\n")
+            let r = client.readResponses(1).first ?? ""
+            let now = header(r, "X-Backend")
+            if s.home == "app2" {
+                #expect(now != "app2" && header(r, "Set-Cookie")?.hasPrefix("TETHER=") == true)
+            } else {
+                #expect(now == s.home && header(r, "Set-Cookie") == nil)
+            }
+        }
+    }
+
+    /// Replicas with one configuration read each other's sealed cookies: a
+    /// session begun on one Tether keeps its backend through the other.
+    @Test func aSessionBegunOnOneReplicaKeepsItsBackendOnAnother() throws {
         let backends = try (1...3).map { try DemoBackendProcess(name: "app\($0)") }
-        var answers: [[String]] = []
+        var replicas: [TetherProcess] = []
+        var files: [TempFile] = []
         for _ in 0..<2 {
             let port = try TestBackend.unusedPort()
             let file = TempFile(emptyNamed: "twin.conf")
             try Self.config(port: port, backends: backends).write(toFile: file.path, atomically: true, encoding: .utf8)
-            let tether = try TetherProcess(configFile: file.path)
-            let client = try RawClient(port: tether.port)
-            var names: [String] = []
-            for k in 0..<1000 {
-                client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: TETHER=key-\(k)-\(k * 7919)\r\n\r\n")
-                names.append(header(client.readResponses(1).first ?? "", "X-Backend") ?? "?")
-            }
-            answers.append(names)
+            replicas.append(try TetherProcess(configFile: file.path))
+            files.append(file)
         }
-        #expect(answers[0] == answers[1])
-        #expect(Set(answers[0]) == ["app1", "app2", "app3"])
+        let first = try RawClient(port: replicas[0].port)
+        let second = try RawClient(port: replicas[1].port)
+        var homes = Set<String>()
+        for _ in 0..<60 {
+            first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let begun = first.readResponses(1).first ?? ""
+            let home = try #require(header(begun, "X-Backend"))
+            let pair = try #require(header(begun, "Set-Cookie")?.split(separator: ";").first)
+            #expect(pair.hasPrefix("TETHER="))
+            second.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: \(pair)\r\n\r\n")
+            let then = second.readResponses(1).first ?? ""
+            #expect(header(then, "X-Backend") == home)
+            #expect(header(then, "Set-Cookie") == nil, "the other replica re-pinned a sealed session")
+            homes.insert(home)
+        }
+        #expect(homes == ["app1", "app2", "app3"])
     }
 }

@@ -31,10 +31,11 @@ import Testing
             load: load, totalLoad: load.reduce(0, +), ramp: ramp ?? Array(repeating: 1, count: n))
     }
 
+    /// The affinity cookie value the router issues for a session on `target`.
     static func mint(_ router: inout Router, for target: Int, seed: UInt64? = nil) -> String {
-        var key: [UInt8] = []
-        router.mintKey(for: target, seed: seed, into: &key)
-        return String(decoding: key, as: UTF8.self)
+        var value: [UInt8] = []
+        router.sealCookie(for: target, seed: seed, into: &value)
+        return String(decoding: value, as: UTF8.self)
     }
 
     @Test func balancedModeRoundRobinsOverUsableBackends() throws {
@@ -51,7 +52,7 @@ import Testing
         let first = try #require(Self.route(&r, Self.view()))
         #expect(first.reason == .newSession && first.issueCookie && first.keyHash == nil)
         let key = Self.mint(&r, for: first.backend)
-        #expect(key.count == 32)
+        #expect(key.count == 16 + 1 + 5 + 1 + 16, "NONCE.node?.TAG: \(key)")
         for _ in 0..<5 {
             let again = try #require(Self.route(&r, cookie: "TETHER=\(key)", Self.view()))
             #expect(again.backend == first.backend)
@@ -161,48 +162,106 @@ import Testing
     }
 }
 
-/// Session keys are minted without a system call (issue 21): a PRF of a
-/// seed. A session that came with a key gets the same new key every time
-/// and on every loop; new sessions get distinct keys.
-@Suite struct SessionKeyMintingTests {
-    @Test func newSessionsGetDistinctKeysLeadingToTheirBackend() throws {
-        var r = Router(config: try RouterTests.config("routing sticky\n"), loopIndex: 0)
-        var keys = Set<String>()
-        for i in 0..<900 {
-            let target = i % 3
-            let key = RouterTests.mint(&r, for: target)
-            #expect(key.count == 32 && key.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-            let h = key.utf8.withContiguousStorageIfAvailable { r.ring.keyHash($0) }!
-            #expect(r.ring.top(h) == target)
-            keys.insert(key)
-        }
-        #expect(keys.count == 900, "minted keys repeat")
+/// Sealed affinity cookies (issue 18): the value names the backend, so no
+/// change to the *other* backends moves a session, and a value that is not a
+/// seal of this secret is a new session (issue 21: no system call per value).
+@Suite struct AffinitySealTests {
+    static let three = "backend app1 127.0.0.1:9001\nbackend app2 127.0.0.1:9002\nbackend app3 127.0.0.1:9003\n"
+
+    static func router(_ backends: String = three, secret: String = "router-test-secret-0123456789") throws -> Router {
+        let text = "listen 127.0.0.1:8080\nhash_secret \"\(secret)\"\nrouting sticky\n" + backends
+        return Router(config: try ConfigParser.parse(text, file: "proxy.conf").get(), loopIndex: 0)
     }
 
-    @Test func aSeededKeyIsTheSameOnEveryLoopAndDiffersBySeedAndSecret() throws {
-        let config = try RouterTests.config("routing sticky\n")
-        var loop0 = Router(config: config, loopIndex: 0)
-        var loop1 = Router(config: config, loopIndex: 1)
+    static func name(_ i: Int, _ backends: String) -> String {
+        String(backends.split(separator: "\n")[i].split(separator: " ")[1])
+    }
+
+    @Test func newSessionsGetDistinctValuesNamingTheirBackend() throws {
+        var r = try Self.router()
+        var values = Set<String>()
+        for i in 0..<900 {
+            let value = RouterTests.mint(&r, for: i % 3)
+            let d = try #require(RouterTests.route(&r, cookie: "TETHER=\(value)", RouterTests.view()))
+            #expect(d.backend == i % 3 && d.reason == .affinityCookie && !d.issueCookie && !d.forged)
+            values.insert(value)
+        }
+        #expect(values.count == 900, "sealed values repeat")
+    }
+
+    @Test func aSessionKeepsItsValueOnEveryLoopAndReplica() throws {
+        var loop0 = try Self.router()
+        var replica = Router(config: try ConfigParser.parse(
+            "listen 127.0.0.1:9999\nhash_secret \"router-test-secret-0123456789\"\nrouting sticky\n" + Self.three, file: "other.conf").get(), loopIndex: 3)
         let a = RouterTests.mint(&loop0, for: 1, seed: 0xfeed)
         #expect(RouterTests.mint(&loop0, for: 1, seed: 0xfeed) == a)
-        #expect(RouterTests.mint(&loop1, for: 1, seed: 0xfeed) == a)
+        #expect(RouterTests.mint(&replica, for: 1, seed: 0xfeed) == a)
         #expect(RouterTests.mint(&loop0, for: 1, seed: 0xbeef) != a)
-        let other = try ConfigParser.parse(
-            "listen 127.0.0.1:8080\nhash_secret \"another-secret-0123456789\"\nrouting sticky\n"
-                + "backend app1 127.0.0.1:9001\nbackend app2 127.0.0.1:9002\nbackend app3 127.0.0.1:9003\n",
-            file: "proxy.conf"
-        ).get()
-        var elsewhere = Router(config: other, loopIndex: 0)
-        #expect(RouterTests.mint(&elsewhere, for: 1, seed: 0xfeed) != a)
+        #expect(RouterTests.route(&replica, cookie: "TETHER=\(a)", RouterTests.view())?.backend == 1, "replicas read each other's seals")
     }
 
-    @Test func anAppCookieSessionIsReissuedTheSameKey() throws {
+    @Test func anAppCookieSessionIsReissuedTheSameValue() throws {
         var r = Router(config: try RouterTests.config("routing sticky\napp_cookie JSESSIONID\n"), loopIndex: 0)
         let d = try #require(RouterTests.route(&r, cookie: "JSESSIONID=ABCDEF0123456789", RouterTests.view()))
         #expect(d.reason == .appCookie && d.issueCookie)
-        let seed = try #require(d.keyHash)
-        let first = RouterTests.mint(&r, for: d.backend, seed: seed)
+        let first = RouterTests.mint(&r, for: d.backend, seed: d.keyHash)
         let again = try #require(RouterTests.route(&r, cookie: "JSESSIONID=ABCDEF0123456789", RouterTests.view()))
-        #expect(RouterTests.mint(&r, for: again.backend, seed: try #require(again.keyHash)) == first)
+        #expect(RouterTests.mint(&r, for: again.backend, seed: again.keyHash) == first)
+    }
+
+    /// 1,000 sessions on app1–app3; a fourth backend, a new weight and the
+    /// file re-ordered: none moves. app2 removed: only its sessions move,
+    /// spread over the others, each with a new value.
+    @Test func reloadsMoveNoSessionButARemovedBackendsOwn() throws {
+        var before = try Self.router()
+        let sessions = (0..<1000).map { i -> (String, Int) in
+            let home = i % 3
+            return (RouterTests.mint(&before, for: home), home)
+        }
+        let changed = "backend app3 127.0.0.1:9003\nbackend app4 127.0.0.1:9004 weight=5\nbackend app1 127.0.0.1:9001\nbackend app2 127.0.0.1:9002 weight=3\n"
+        var after = try Self.router(changed)
+        for (value, home) in sessions {
+            let d = try #require(RouterTests.route(&after, cookie: "TETHER=\(value)", RouterTests.view(4)))
+            #expect(Self.name(d.backend, changed) == Self.name(home, Self.three), "a session moved")
+            #expect(!d.failedOver && !d.issueCookie)
+        }
+        let removed = "backend app1 127.0.0.1:9001\nbackend app3 127.0.0.1:9003\n"
+        var smaller = try Self.router(removed)
+        var landed = [0, 0]
+        for (value, home) in sessions {
+            let d = try #require(RouterTests.route(&smaller, cookie: "TETHER=\(value)", RouterTests.view(2)))
+            if home == 1 {
+                #expect(d.failedOver && d.issueCookie && d.home == nil)
+                landed[d.backend] += 1
+            } else {
+                #expect(Self.name(d.backend, removed) == Self.name(home, Self.three) && !d.failedOver)
+            }
+        }
+        #expect(landed[0] > 100 && landed[1] > 100, "app2's sessions spread: \(landed)")
+    }
+
+    /// Tampered, truncated, another secret's and made-up values are new
+    /// sessions, flagged, and placed by the strategy: no value aims.
+    @Test func forgedValuesAreNewSessions() throws {
+        var r = try Self.router()
+        let genuine = RouterTests.mint(&r, for: 2)
+        var tampered = Array(genuine.utf8)
+        tampered[17] = tampered[17] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")  // the identity
+        var retagged = Array(genuine.utf8)
+        retagged[retagged.count - 1] = retagged.last == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        var other = try Self.router(secret: "a-different-secret-0123456789")
+        let foreign = RouterTests.mint(&other, for: 2)
+        let cases = [String(decoding: tampered, as: UTF8.self), String(decoding: retagged, as: UTF8.self),
+                     String(genuine.dropLast(3)), foreign, "0123456789abcdef.app3.0123456789abcdef", "whatever"]
+        for value in cases {
+            let d = try #require(RouterTests.route(&r, cookie: "TETHER=\(value)", RouterTests.view()))
+            #expect(d.forged && d.reason == .newSession && d.issueCookie && d.keyHash == nil, "\(value)")
+        }
+        // 10,000 made-up values: round-robin, each backend its third.
+        var counts = [0, 0, 0]
+        for k in 0..<10_000 {
+            counts[try #require(RouterTests.route(&r, cookie: "TETHER=\(String(k, radix: 16)).app3.\(k)", RouterTests.view())).backend] += 1
+        }
+        #expect(counts.allSatisfy { abs($0 - 3333) <= 2 }, "\(counts)")
     }
 }

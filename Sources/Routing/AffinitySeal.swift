@@ -1,0 +1,94 @@
+import Balancer
+
+/// Tether's affinity cookie value, `NONCE.IDENTITY.TAG`: the session's
+/// backend named by a stable identity (its `route`, else its name), a
+/// per-session nonce (16 hex digits), and a 64-bit SipHash-2-4 tag over the
+/// two, keyed from `hash_secret` (apart from the placement hash).
+///
+/// Why not a key whose hash leads to the backend (as before): any change to
+/// the set of backends re-maps about 1/N of all such keys, so a reload that
+/// added a server moved live sessions; and any string was a valid key, so a
+/// client could aim or tamper. A sealed identity survives adding, removing,
+/// re-weighting and re-ordering *other* backends, and replicas with the same
+/// secret read each other's cookies with no shared state. Unlike HAProxy's
+/// `cookie insert`, the value cannot be forged and says nothing a client can
+/// change. The nonce orders the session's failover (the rendezvous order of
+/// the nonce), so a dead backend's sessions spread over the others.
+public struct AffinitySeal: Sendable {
+    /// Route, else name, of each backend of this configuration, by index.
+    let identities: [[UInt8]]
+    let tagger: SipHash24
+
+    static let hexDigits = 16
+    /// `NONCE.` and `.TAG` around an identity of at least one byte.
+    static let minimumLength = 2 * (hexDigits + 1) + 1
+
+    public init(secret: [UInt8], identities: [[UInt8]]) {
+        self.identities = identities
+        tagger = SipHash24(secret: secret + Array("/affinity-seal".utf8))
+    }
+
+    public enum Reading: Equatable, Sendable {
+        /// A genuine seal; `backend` nil when this configuration no longer
+        /// has the backend it names (removed by a reload).
+        case sealed(nonce: UInt64, backend: Int?)
+        /// Not a seal of this secret: tampered, truncated, another secret's,
+        /// or made up.
+        case forged
+    }
+
+    /// Reads the cookie value `buf[value]` (no copy).
+    public func read(_ buf: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Reading {
+        let n = Self.hexDigits
+        guard value.count >= Self.minimumLength,
+            buf[value.lowerBound + n] == 0x2E, buf[value.upperBound - n - 1] == 0x2E,
+            let nonce = Self.hex(buf, value.lowerBound), let tag = Self.hex(buf, value.upperBound - n)
+        else { return .forged }
+        let signed = value.lowerBound..<(value.upperBound - n - 1)
+        guard tagger.hash(UnsafeBufferPointer(rebasing: buf[signed])) == tag else { return .forged }
+        let identity = (value.lowerBound + n + 1)..<signed.upperBound
+        for (i, id) in identities.enumerated() where id.count == identity.count {
+            let same = id.withUnsafeBufferPointer { idb in
+                var k = 0
+                while k < idb.count && idb[k] == buf[identity.lowerBound + k] { k += 1 }
+                return k == idb.count
+            }
+            if same { return .sealed(nonce: nonce, backend: i) }
+        }
+        return .sealed(nonce: nonce, backend: nil)
+    }
+
+    /// Writes the value naming `backend` for the session `nonce` into `value`.
+    public func write(backend: Int, nonce: UInt64, into value: inout [UInt8]) {
+        value.removeAll(keepingCapacity: true)
+        Self.appendHex(nonce, to: &value)
+        value.append(0x2E)
+        value.append(contentsOf: identities[backend])
+        let tag = value.withUnsafeBufferPointer { tagger.hash($0) }
+        value.append(0x2E)
+        Self.appendHex(tag, to: &value)
+    }
+
+    private static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        for k in stride(from: 60, through: 0, by: -4) {
+            out.append(digits.utf8Start[Int((v >> UInt64(k)) & 15)])
+        }
+    }
+
+    /// 16 lowercase hex digits at `start` (what `write` makes; nothing else).
+    private static func hex(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt64? {
+        var v: UInt64 = 0
+        for k in start..<(start + hexDigits) {
+            let c = buf[k]
+            let d: UInt8
+            switch c {
+            case 0x30...0x39: d = c - 0x30
+            case 0x61...0x66: d = c - 0x61 + 10
+            default: return nil
+            }
+            v = v << 4 | UInt64(d)
+        }
+        return v
+    }
+}
