@@ -35,6 +35,9 @@ public struct Router: Sendable {
     let appCookieName: [UInt8]?
     /// `route` of each backend as bytes (nil: none).
     let routes: [[UInt8]?]
+    /// Backups are nobody's home: a hashed session's own backend is the
+    /// first *primary* of its order (backups serve only while no primary can).
+    let isBackup: [Bool]
     let weights: [Int]
     private var roundRobin: SmoothRoundRobin
     private var leastConn: LeastConnections
@@ -59,6 +62,7 @@ public struct Router: Sendable {
         cookieName = Array(config.routing.cookie.name.utf8)
         appCookieName = config.routing.appCookie.map { Array($0.utf8) }
         routes = config.backends.map { $0.route.map { Array($0.utf8) } }
+        isBackup = config.backends.map(\.backup)
         weights = config.backends.map(\.weight)
         roundRobin = SmoothRoundRobin(weights: weights, offset: loopIndex)
         leastConn = LeastConnections(offset: loopIndex)
@@ -168,7 +172,8 @@ public struct Router: Sendable {
     /// ones: a session that has to move is a new session wherever it lands,
     /// and a draining backend takes none.
     private func existing(_ h: UInt64, _ view: View, reason: Reason, alwaysIssue: Bool) -> Decision? {
-        let top = ring.top(h)
+        let isBackup = self.isBackup
+        let top = ring.first(h) { !isBackup[$0] } ?? ring.top(h)
         guard let target = ring.first(h, where: { $0 == top ? view.existingOK[$0] : view.newOK[$0] }) else { return nil }
         let failedOver = target != top
         return Decision(backend: target, keyHash: h, issueCookie: alwaysIssue || failedOver, reason: reason, failedOver: failedOver, home: top)

@@ -162,6 +162,30 @@ import Testing
     }
 }
 
+/// Issue 18: a backup is nobody's home. Hashed sessions belong to the
+/// first primary of their order, so while primaries are up none of them
+/// "fails over" from a backup (and gets a cookie and a failover count for it).
+@Suite struct BackupOutsideTheHashTests {
+    @Test func hashedSessionsNeverBelongToABackup() throws {
+        let backends = "backend app1 127.0.0.1:9001\nbackend app2 127.0.0.1:9002\nbackend spare 127.0.0.1:9009 backup\n"
+        var r = Router(config: try RouterTests.config("routing sticky\napp_cookie JSESSIONID\n", backends: backends), loopIndex: 0)
+        var status = [BackendStatus(backup: false, adminState: .active), BackendStatus(backup: false, adminState: .active),
+                      BackendStatus(backup: true, adminState: .active)]
+        var view = Router.View(count: 3)
+        view.refreshEligibility(status, slowStart: 0, now: 0)
+        for k in 0..<1000 {
+            let d = try #require(RouterTests.route(&r, cookie: "JSESSIONID=S\(k)", view))
+            #expect(d.backend != 2 && !d.failedOver && d.home != 2, "session \(k)")
+        }
+        // Every primary down: the backup serves, and those sessions moved.
+        status[0].healthUp = false
+        status[1].healthUp = false
+        view.refreshEligibility(status, slowStart: 0, now: 0)
+        let d = try #require(RouterTests.route(&r, cookie: "JSESSIONID=S1", view))
+        #expect(d.backend == 2 && d.failedOver && d.home != 2)
+    }
+}
+
 /// Sealed affinity cookies (issue 18): the value names the backend, so no
 /// change to the *other* backends moves a session, and a value that is not a
 /// seal of this secret is a new session (issue 21: no system call per value).
