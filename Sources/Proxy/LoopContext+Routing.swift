@@ -16,14 +16,25 @@ extension LoopContext {
         case .route: count(.routeHits, d.backend)
         case .affinityCookie, .appCookie:
             if d.failedOver {
-                if let home = d.home { count(.failoversAway, home) }
+                if let home = d.home {
+                    count(.failoversAway, home)
+                    let s = upstreams[home].status
+                    if s.adminState == .maintenance {
+                        count(AffinityBreak.maintenance.counter, home)
+                    } else if !s.healthUp {
+                        count(AffinityBreak.down.counter, home)
+                    }
+                } else {
+                    count(AffinityBreak.removed.counter, d.backend)
+                }
                 count(.recreated, d.backend)
             } else {
                 count(.stickyHits, d.backend)
             }
         case .balanced: break
         }
-        if d.forged { count(.forgedCookies, d.backend) }
+        if d.forged { count(AffinityBreak.forged.counter, d.backend) }
+        if d.unknownRoute { count(AffinityBreak.unknownRoute.counter, d.backend) }
         return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie)
     }
 
@@ -34,7 +45,10 @@ extension LoopContext {
         guard e.pointee.tried.count <= retries, let next = router.failover(keyHash: keyHash, tried: e.pointee.tried, view) else { return nil }
         count(.failoversAway, failed)
         count(.retries, failed)
-        if router.mode == .sticky && keyHash != nil { count(.recreated, next) }
+        if router.mode == .sticky && keyHash != nil {
+            count(AffinityBreak.refused.counter, failed)
+            count(.recreated, next)
+        }
         return next
     }
 

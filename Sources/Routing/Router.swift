@@ -101,6 +101,8 @@ public struct Router: Sendable {
         /// The request carried an affinity cookie that is not a seal of this
         /// secret; it is placed as if it had none.
         public var forged = false
+        /// Its application cookie ends in a `.route` that no backend has.
+        public var unknownRoute = false
     }
 
     /// What the router needs to know about backends, on this loop: arrays
@@ -133,10 +135,14 @@ public struct Router: Sendable {
             return pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: false, reason: .balanced, failedOver: false) }
         }
         var appValue: Range<Int>? = nil
+        var unknownRoute = false
         if let appName = appCookieName, let value = CookieScanner.find(buf, head: head, name: appName) {
             appValue = value
-            if let target = routeSuffix(buf, value), view.usableForExisting(target) {
+            switch routeSuffix(buf, value) {
+            case .backend(let target) where view.usableForExisting(target):
                 return Decision(backend: target, keyHash: hash(buf, value), issueCookie: false, reason: .route, failedOver: false)
+            case .unknown: unknownRoute = true
+            default: break
             }
         }
         var forged = false
@@ -153,6 +159,7 @@ public struct Router: Sendable {
             d = pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: true, reason: .newSession, failedOver: false) }
         }
         d?.forged = forged
+        d?.unknownRoute = unknownRoute
         return d
     }
 
@@ -241,17 +248,27 @@ public struct Router: Sendable {
         ring.keyHash(UnsafeBufferPointer(rebasing: buf[r]))
     }
 
+    enum RouteSuffix {
+        case none
+        case backend(Int)
+        /// A `.suffix` while routes are configured, naming none of them.
+        case unknown
+    }
+
     /// The backend named by a `.route` suffix, if any.
-    private func routeSuffix(_ buf: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Int? {
+    private func routeSuffix(_ buf: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> RouteSuffix {
         var dot = value.upperBound - 1
         while dot >= value.lowerBound && buf[dot] != 0x2E { dot -= 1 }
-        guard dot >= value.lowerBound else { return nil }
+        guard dot >= value.lowerBound else { return .none }
         let suffix = (dot + 1)..<value.upperBound
+        var anyRoute = false
         for (i, r) in routes.enumerated() {
-            guard let r, r.count == suffix.count else { continue }
-            if r.withUnsafeBufferPointer({ rb in suffix.indices.allSatisfy { buf[$0] == rb[$0 - suffix.lowerBound] } }) { return i }
+            guard let r else { continue }
+            anyRoute = true
+            guard r.count == suffix.count else { continue }
+            if r.withUnsafeBufferPointer({ rb in suffix.indices.allSatisfy { buf[$0] == rb[$0 - suffix.lowerBound] } }) { return .backend(i) }
         }
-        return nil
+        return anyRoute && !suffix.isEmpty ? .unknown : .none
     }
 }
 

@@ -36,9 +36,9 @@ public enum BackendCounter: Int, CaseIterable, Sendable {
     case newSessions, stickyHits, routeHits
     /// Sessions that arrived here by failover and were re-created.
     case recreated
-    /// Requests placed here as new sessions because their affinity cookie
-    /// was not a seal of this secret (tampered, truncated, made up).
-    case forgedCookies
+    /// Why a session's affinity broke (see `AffinityBreak`): one counter
+    /// per cause, in `AffinityBreak` order.
+    case brokeDown, brokeMaintenance, brokeRemoved, brokeRefused, brokeForged, brokeUnknownRoute
     /// Requests refused with 503 at `max_conns`: queue full or `queue_timeout`.
     case queueRejected
     /// Requests the backend switched to another protocol (`101`).
@@ -53,6 +53,39 @@ public enum BackendCounter: Int, CaseIterable, Sendable {
         guard status >= 100 && status < 600 else { return nil }
         return BackendCounter(rawValue: BackendCounter.responses1xx.rawValue + status / 100 - 1)
     }
+}
+
+/// Why a session could not stay where it was, as `/stats`, `/metrics` and
+/// the dashboard name it. Counted on the backend the session left when
+/// there is one (down, maintenance, refused), else where it landed
+/// (removed, forged, unknown route).
+public enum AffinityBreak: Int, CaseIterable, Sendable {
+    /// Its backend was marked down (health checks or passive failures).
+    case down
+    /// Its backend is in maintenance.
+    case maintenance
+    /// Its sealed backend is no longer configured (a reload removed it).
+    case removed
+    /// The connection to its backend failed; the request was retried elsewhere.
+    case refused
+    /// Its affinity cookie was not a seal of this secret (tampered,
+    /// truncated, another secret's, made up): a new session.
+    case forged
+    /// Its application cookie ends in a `.route` no backend has.
+    case unknownRoute
+
+    public var name: String {
+        switch self {
+        case .down: return "down"
+        case .maintenance: return "maintenance"
+        case .removed: return "removed"
+        case .refused: return "refused"
+        case .forged: return "forged"
+        case .unknownRoute: return "unknown_route"
+        }
+    }
+
+    public var counter: BackendCounter { BackendCounter(rawValue: BackendCounter.brokeDown.rawValue + rawValue)! }
 }
 
 /// What each loop counts per listener.

@@ -53,8 +53,12 @@ extension StatsFields {
                 "Sessions pinned to the backend, estimated over the last 5-10 minutes (sticky mode).") { .int($0.sessionsPinned) },
         counter(.recreated, ["sessions", "recreated"], "tether_backend_sessions_recreated_total", column: "recreated",
                 "Sessions that arrived by failover and were re-created."),
-        counter(.forgedCookies, ["sessions", "forged"], "tether_backend_forged_cookies_total",
-                "Requests placed here as new sessions because their affinity cookie was not a seal of this secret (tampered, truncated, another secret's, made up)."),
+    ] + AffinityBreak.allCases.map { cause in
+        Backend(["sessions", "broken", cause.name], metric: "tether_backend_affinity_broken_total",
+                labels: { [.init("backend", $0.name), .init("cause", cause.name)] }, .counter,
+                "Sessions whose affinity broke because \(Self.because(cause)).") { .int($0[cause.counter]) }
+            .family("Sessions whose affinity broke, by cause: counted on the backend the session left (down, maintenance, refused), else where it landed (removed, forged, unknown_route).")
+    } + [
         counter(.upgrades, ["tunnels", "upgrades"], "tether_backend_upgrades_total",
                 "Requests the backend switched to another protocol (`101`, e.g. WebSocket)."),
         Backend(["tunnels", "open"], metric: "tether_backend_tunnels", labels: named, .gauge, column: "tunnels",
@@ -67,6 +71,17 @@ extension StatsFields {
         Backend(nil, metric: "tether_backend_response_seconds", labels: named, .histogram,
                 "Time from sending a request to the end of its response (0.5 ms … 10 s).") { .histogram($0.traffic.latency) },
     ]
+
+    static func because(_ cause: AffinityBreak) -> String {
+        switch cause {
+        case .down: return "this backend was marked down"
+        case .maintenance: return "this backend is in maintenance"
+        case .removed: return "a reload removed their backend (counted where they landed)"
+        case .refused: return "the connection to this backend failed (retried elsewhere)"
+        case .forged: return "their affinity cookie was not a seal of this secret (counted where they landed as new sessions)"
+        case .unknownRoute: return "their application cookie names a route no backend has (counted where they landed)"
+        }
+    }
 
     @Sendable static func named(_ b: StatsSnapshot.Backend) -> [StatsField<StatsSnapshot.Backend>.Label] {
         [.init("backend", b.name)]

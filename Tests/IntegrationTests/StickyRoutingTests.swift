@@ -185,6 +185,68 @@ import Testing
         }
     }
 
+    /// Issue 18: why affinity broke, by cause, each produced here and seen
+    /// in `/stats` and `/metrics` (which promtool accepts).
+    @Test func everyCauseOfABrokenAffinityIsCounted() throws {
+        let backends = try (1...4).map { try DemoBackendProcess(name: "app\($0)", route: "node\($0)") }
+        let port = try TestBackend.unusedPort()
+        let admin = port + 1
+        let file = TempFile(emptyNamed: "causes.conf")
+        func write(_ count: Int) throws {
+            var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(admin)\naccess_log off\nworkers 1\nhash_secret \"\(Self.secret)\"\n"
+            text += "app_cookie JSESSIONID\nhealth_check enabled=off fall=1\n"
+            for b in backends.prefix(count) { text += "backend \(b.name) \(b.address) route=\(b.route ?? "")\n" }
+            try text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        }
+        try write(4)
+        let tether = try TetherProcess(configFile: file.path)
+        let client = try RawClient(port: tether.port)
+        func get(_ cookie: String?) -> String {
+            client.send("GET /health HTTP/1.1\r\nHost: t\r\n" + (cookie.map { "Cookie: \($0)\r\n" } ?? "") + "\r\n")
+            return client.readResponses(1).first ?? ""
+        }
+        // One sealed session on each backend.
+        var seal: [String: String] = [:]
+        while seal.count < 4 {
+            let r = get(nil)
+            if let home = header(r, "X-Backend"), let pair = header(r, "Set-Cookie")?.split(separator: ";").first {
+                seal[home] = String(pair)
+            }
+        }
+        _ = get("TETHER=0123456789abcdef.node1.0123456789abcdef")  // forged
+        _ = get("JSESSIONID=ABC123.node9")  // unknown route
+        _ = try Curl.run(["-X", "POST", "http://127.0.0.1:\(admin)/backends/app1/maintenance"])
+        #expect(header(get(seal["app1"]), "X-Backend") != "app1")  // maintenance
+        backends[1].kill()
+        #expect(header(get(seal["app2"]), "X-Backend") != "app2")  // refused, and down (fall=1)
+        #expect(header(get(seal["app2"]), "X-Backend") != "app2")  // down
+        try write(3)
+        tether.signal(SIGHUP)
+        #expect(tether.waitForStderr(containing: "reload #1"))
+        #expect(header(get(seal["app4"]), "X-Backend") != "app4")  // removed
+
+        let st = try AdminTests.json(admin)
+        var broken: [String: [String: Int]] = [:]
+        for b in st["backends"] as? [[String: Any]] ?? [] {
+            let sessions = b["sessions"] as? [String: Any] ?? [:]
+            broken[b["name"] as? String ?? "?"] = sessions["broken"] as? [String: Int] ?? [:]
+        }
+        #expect(broken["app1"]?["maintenance"] == 1)
+        #expect(broken["app2"]?["refused"] == 1)
+        #expect(broken["app2"]?["down"] == 1)
+        let landed = broken.values.reduce(into: [String: Int]()) { sum, b in for (k, v) in b { sum[k, default: 0] += v } }
+        // Counted where those sessions landed (app4 is gone, with its counters).
+        #expect(landed["forged"] == 1 && landed["unknown_route"] == 1 && landed["removed"] == 1, "\(broken)")
+        #expect(broken["app4"] == nil)
+        let metrics = try Curl.run(["http://127.0.0.1:\(admin)/metrics"]).stdout
+        #expect(metrics.contains("tether_backend_affinity_broken_total{backend=\"app1\",cause=\"maintenance\"} 1\n"))
+        #expect(metrics.contains("tether_backend_affinity_broken_total{backend=\"app2\",cause=\"down\"} 1\n"))
+        let mfile = TempFile(emptyNamed: "causes-metrics.txt")
+        try metrics.write(toFile: mfile.path, atomically: true, encoding: .utf8)
+        let check = try Curl.shell("promtool check metrics < \(mfile.path) 2>&1; echo exit=$?")
+        #expect(check.hasSuffix("exit=0"), "\(check)")
+    }
+
     /// Replicas with one configuration read each other's sealed cookies: a
     /// session begun on one Tether keeps its backend through the other.
     @Test func aSessionBegunOnOneReplicaKeepsItsBackendOnAnother() throws {

@@ -79,6 +79,10 @@ import Testing
         // The route's backend is down: hashed like any key, and pinned by Tether's cookie.
         let down = try #require(Self.route(&r, cookie: "JSESSIONID=ABC123.node3", Self.view(existing: [true, true, false])))
         #expect(down.backend != 2 && down.reason == .appCookie && down.issueCookie)
+        // A suffix no backend has is flagged (counted as unknown_route) and hashed.
+        let unknown = try #require(Self.route(&r, cookie: "JSESSIONID=ABC123.node9", Self.view()))
+        #expect(unknown.unknownRoute && unknown.reason == .appCookie)
+        #expect(Self.route(&r, cookie: "JSESSIONID=ABC123.node3", Self.view())?.unknownRoute == false)
         // No suffix: the app's session id is hashed, and Tether's cookie issued alongside.
         let plain = try #require(Self.route(&r, cookie: "JSESSIONID=ABC123", Self.view()))
         #expect(plain.reason == .appCookie && plain.issueCookie && plain.keyHash != nil)
