@@ -18,6 +18,9 @@
 # (Tether `app_cookie JSESSIONID`, nginx `hash $cookie_JSESSIONID consistent`,
 # HAProxy `balance hash req.cook(JSESSIONID)`), wrk sending 256 session ids
 # in turn (scripts/lib/sticky.lua); the client never returns Tether's cookie.
+# Cookie rows: clients that keep the proxy's own cookie, 256 of them (Tether's
+# sealed TETHER cookie, HAProxy `cookie SERVERID insert`; nginx has no such
+# cookie outside its commercial version), sent by scripts/lib/cookies.lua.
 #
 #   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N] [--no-tls]
 #   scripts/bench.sh --profile          also, per proxy, user and kernel µs, system
@@ -110,6 +113,7 @@ trap cleanup EXIT INT TERM
 B1=19101; B2=19102; B3=19103
 P_TETHER=18080; P_NGINX=18081; P_HAPROXY=18082
 K_TETHER=18090; K_NGINX=18091; K_HAPROXY=18092  # sticky on JSESSIONID
+C_HAPROXY=18093  # HAProxy cookie insert
 S_TETHER=18443; S_NGINX=18444; S_HAPROXY=18445
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
     -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
@@ -205,6 +209,15 @@ backend app
 frontend fe_sticky
     bind 127.0.0.1:$K_HAPROXY
     default_backend sticky
+frontend fe_cookie
+    bind 127.0.0.1:$C_HAPROXY
+    default_backend cookie
+backend cookie
+    balance roundrobin
+    cookie SERVERID insert indirect nocache
+    server b1 127.0.0.1:$B1 cookie b1
+    server b2 127.0.0.1:$B2 cookie b2
+    server b3 127.0.0.1:$B3 cookie b3
 backend sticky
     balance hash req.cook(JSESSIONID)
     hash-type consistent
@@ -263,12 +276,19 @@ wait_port() {
     echo "bench.sh: nothing answers on port $1" >&2
     exit 1
 }
-for p in $B1 $P_TETHER $P_NGINX $P_HAPROXY $K_TETHER $K_NGINX $K_HAPROXY; do wait_port "$p"; done
+for p in $B1 $P_TETHER $P_NGINX $P_HAPROXY $K_TETHER $K_NGINX $K_HAPROXY $C_HAPROXY; do wait_port "$p"; done
 for p in $S_TETHER $S_NGINX $S_HAPROXY; do
     for _ in $(seq 1 100); do curl -skf -o /dev/null "https://127.0.0.1:$p/" && break; sleep 0.1; done
 done
 [[ $stats_overhead -eq 1 ]] && wait_port $P_NOSTATS
 [[ -n $baseline_bin ]] && wait_port $P_BASE
+# The cookies each proxy gave 256 new clients, for the cookie rows.
+for _ in $(seq 1 256); do
+    curl -s -o /dev/null -D - "http://127.0.0.1:$K_TETHER/" | tr -d '\r' | awk -F'[ ;]' '/^Set-Cookie: TETHER=/ {print $2}'
+done > "$work/tether-cookie.cookies"
+for _ in $(seq 1 256); do
+    curl -s -o /dev/null -D - "http://127.0.0.1:$C_HAPROXY/" | tr -d '\r' | awk -F'[ ;]' '/^[Ss]et-[Cc]ookie: SERVERID=/ {print $2}'
+done > "$work/haproxy-cookie.cookies"
 # nginx's worker, not its master, does the proxying.
 nginx_pid=$(pgrep -P "$(cat "$work/proxy.pid")" | paste -sd,)
 
@@ -280,7 +300,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
 declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req sum_user sum_cs sum_sc sum_ew prof_req
-targets=(direct tether nginx haproxy tether-sticky nginx-sticky haproxy-sticky)
+targets=(direct tether nginx haproxy tether-sticky nginx-sticky haproxy-sticky tether-cookie haproxy-cookie)
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
 if [[ -n $baseline_bin ]]; then
@@ -296,6 +316,8 @@ url_of() {
         tether-sticky) echo "http://127.0.0.1:$K_TETHER/" ;;
         nginx-sticky) echo "http://127.0.0.1:$K_NGINX/" ;;
         haproxy-sticky) echo "http://127.0.0.1:$K_HAPROXY/" ;;
+        tether-cookie) echo "http://127.0.0.1:$K_TETHER/" ;;
+        haproxy-cookie) echo "http://127.0.0.1:$C_HAPROXY/" ;;
         nostats) echo "http://127.0.0.1:$P_NOSTATS/" ;;
         baseline) echo "http://127.0.0.1:$P_BASE/" ;;
         baseline-*) echo "https://127.0.0.1:$S_BASE/" ;;
@@ -310,10 +332,11 @@ wrk_run() { # TARGET WRK-ARGS...
     case "$t" in
         *-handshake) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" -H "Connection: close" "$(url_of "$t")" ;;
         *-sticky) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" -s scripts/lib/sticky.lua "$(url_of "$t")" ;;
+        *-cookie) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" -s scripts/lib/cookies.lua "$(url_of "$t")" -- "$work/$t.cookies" ;;
         *) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" "$(url_of "$t")" ;;
     esac
 }
-pid_of() { case "$1" in tether-sticky) echo "$sticky_pid" ;; tether*) echo "$tether_pid" ;; baseline*) echo "$baseline_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
+pid_of() { case "$1" in tether-sticky|tether-cookie) echo "$sticky_pid" ;; tether*) echo "$tether_pid" ;; baseline*) echo "$baseline_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
@@ -557,6 +580,8 @@ ratios() { # GROUP SUFFIX
 }
 ratios plain ""
 ratios sticky -sticky
+awk -v t="${per_cpu[tether-cookie]:-0}" -v h="${per_cpu[haproxy-cookie]:-0}" -v rr="${per_cpu[tether]:-0}" \
+    'BEGIN { if (h > 0 && rr > 0) printf "cookie     per proxy CPU-s Tether sealed cookie / HAProxy cookie insert %.2fx; Tether sealed cookie / Tether round-robin %.2fx\n", t/h, t/rr }'
 if [[ $tls -eq 1 ]]; then
     ratios tls -tls
     ratios handshake -handshake
