@@ -247,6 +247,34 @@ import Testing
         #expect(check.hasSuffix("exit=0"), "\(check)")
     }
 
+    /// Issue 18: `pinned_estimate` counts distinct sessions, not requests.
+    /// 300 clients that return only their JSESSIONID and 300 that keep
+    /// Tether's cookie, 3 requests each: the backends' estimates add up to
+    /// 600 within 5 % (a session gets the same seal on every response).
+    @Test func pinnedEstimateCountsSessionsNotRequests() throws {
+        let s = try Self.setup(routes: false, extra: "app_cookie JSESSIONID\n")
+        let client = try RawClient(port: s.port)
+        for k in 0..<300 {
+            for _ in 0..<3 {
+                client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: JSESSIONID=APP\(k * 7919)X\r\n\r\n")
+                _ = client.readResponses(1)
+            }
+        }
+        for _ in 0..<300 {
+            client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let pair = try #require(header(client.readResponses(1).first ?? "", "Set-Cookie")?.split(separator: ";").first)
+            for _ in 0..<2 {
+                client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: \(pair)\r\n\r\n")
+                _ = client.readResponses(1)
+            }
+        }
+        let st = try AdminTests.json(s.port + 1)
+        let pinned = (st["backends"] as? [[String: Any]] ?? []).reduce(0) { sum, b in
+            sum + ((b["sessions"] as? [String: Any])?["pinned_estimate"] as? Int ?? 0)
+        }
+        #expect(abs(pinned - 600) <= 30, "pinned_estimate \(pinned) for 600 sessions (1,500 requests)")
+    }
+
     /// Replicas with one configuration read each other's sealed cookies: a
     /// session begun on one Tether keeps its backend through the other.
     @Test func aSessionBegunOnOneReplicaKeepsItsBackendOnAnother() throws {
