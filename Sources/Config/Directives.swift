@@ -158,8 +158,15 @@ enum Directives {
         },
         DirectiveSpec(
             name: "app_cookie", arguments: [.init(name: "name", kind: .string)],
+            options: [
+                .init(key: "prefix", kind: .flag, defaultText: "off",
+                      summary: "put the backend's sealed identity before the cookie's value in responses (`IDENTITY.TAG~value`) and take it off requests, so a client that returns only this cookie keeps its backend; the backend never sees it"),
+            ],
             defaultText: "none", summary: "Key sessions on an application cookie (`JSESSIONID`, `PHPSESSID`); a `.route` suffix picks the backend with that `route`."
-        ) { c, v in c.routing.appCookie = v.argument(0)?.text },
+        ) { c, v in
+            c.routing.appCookie = v.argument(0)?.text
+            c.routing.appCookiePrefix = v.options["prefix"]?.bool ?? false
+        },
         DirectiveSpec(
             name: "hash_secret", arguments: [.init(name: "secret", kind: .string)],
             defaultText: "required for sticky routing",

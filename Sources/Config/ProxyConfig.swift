@@ -140,6 +140,9 @@ public struct RoutingConfig: Sendable, Equatable {
     public var cookie = AffinityCookieConfig()
     /// An application session cookie to key on (JSESSIONID, PHPSESSID); nil = Tether's own.
     public var appCookie: String? = nil
+    /// `app_cookie NAME prefix`: the backend's sealed identity is put before
+    /// the application's cookie value in responses and taken off requests.
+    public var appCookiePrefix = false
     /// Key of the session hash (SipHash); the same on every replica.
     public var hashSecret: String? = nil
     /// Bounded-load ε: a backend above (1 + ε) × average load takes no new sessions.

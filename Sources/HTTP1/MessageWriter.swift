@@ -12,11 +12,15 @@ public enum MessageWriter {
         /// Host sent when the client sent none (HTTP/1.0): forwarded requests are
         /// HTTP/1.1, which requires one (RFC 9112 §3.2). The backend's address.
         public var fallbackHost: UnsafeBufferPointer<UInt8>
+        /// Bytes of a `Cookie` field's value the backend must not see (the
+        /// sealed prefix Tether put on an application cookie).
+        public var omit: Range<Int>?
 
-        public init(clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool, fallbackHost: UnsafeBufferPointer<UInt8>) {
+        public init(clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool, fallbackHost: UnsafeBufferPointer<UInt8>, omit: Range<Int>? = nil) {
             self.clientAddress = clientAddress
             self.isTLS = isTLS
             self.fallbackHost = fallbackHost
+            self.omit = omit
         }
     }
 
@@ -68,6 +72,13 @@ public enum MessageWriter {
                 continue  // RFC 9112 §3.2.2: replaced by the target's authority below
             case .trailer where chunked:
                 appendField(buf, f, into: &out)  // request trailers are always forwarded
+            case .cookie where info.omit.map { f.value.contains($0.lowerBound) } ?? false:
+                let omit = info.omit!
+                out.append(buf, f.name)
+                out.append(static: ": ")
+                out.append(buf, f.value.lowerBound..<omit.lowerBound)
+                out.append(buf, omit.upperBound..<f.value.upperBound)
+                out.append(static: "\r\n")
             default:
                 if f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
                 appendField(buf, f, into: &out)
@@ -130,9 +141,12 @@ public enum MessageWriter {
     /// - Parameter extra: complete field lines Tether adds (e.g. its affinity `Set-Cookie`).
     /// - Parameter trailers: the body's trailer fields go to the client, so
     ///   the `Trailer` field announcing them goes too.
+    /// - Parameter prefixing: `NAME=` of a cookie whose `Set-Cookie` value
+    ///   gets `prefix` in front (`app_cookie … prefix`); empty: none.
     public static func appendResponseHead(
         _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, clientFraming: ClientFraming,
-        keepAlive: Bool, clientVersion: HTTPVersion, trailers: Bool = false, extra: [UInt8] = [], into out: inout [UInt8]
+        keepAlive: Bool, clientVersion: HTTPVersion, trailers: Bool = false, extra: [UInt8] = [],
+        prefixing assign: [UInt8] = [], with prefix: [UInt8] = [], into out: inout [UInt8]
     ) {
         out.append(static: "HTTP/1.1 ")
         appendStatusDigits(head.status, into: &out)
@@ -146,6 +160,16 @@ public enum MessageWriter {
                 continue
             }
             if f.known == .via || f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
+            if f.known == .setCookie && !assign.isEmpty && f.value.count >= assign.count
+                && assign.indices.allSatisfy({ buf[f.value.lowerBound + $0] == assign[$0] }) {
+                out.append(buf, f.name)
+                out.append(static: ": ")
+                out.append(contentsOf: assign)
+                out.append(contentsOf: prefix)
+                out.append(buf, (f.value.lowerBound + assign.count)..<f.value.upperBound)
+                out.append(static: "\r\n")
+                continue
+            }
             appendField(buf, f, into: &out)
         }
         appendFraming(chunked: clientFraming == .chunked, contentLength: head.contentLength, into: &out)

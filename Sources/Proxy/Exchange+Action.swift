@@ -60,6 +60,8 @@ extension Exchange {
         var backend: Int
         var keyHash: UInt64?
         var issueCookie: Bool
+        /// Request bytes the backend must not see (a sealed cookie prefix).
+        var strip: Range<Int>? = nil
     }
 
     /// The connection a failed request was on.

@@ -40,7 +40,8 @@ extension Exchange {
         input.storage.withUnsafeBufferPointer { buf in
             peer.withUnsafeBufferPointer { address in
                 host.withUnsafeBufferPointer { host in
-                    forwarder.begin(buf, request, info: .init(clientAddress: address, isTLS: isTLS, fallbackHost: host), maxBody: maxBody)
+                    forwarder.begin(
+                        buf, request, info: .init(clientAddress: address, isTLS: isTLS, fallbackHost: host, omit: route.strip), maxBody: maxBody)
                 }
             }
         }

@@ -30,7 +30,8 @@ extension Exchange {
         responseStart = output.sent + output.count
         MessageWriter.appendResponseHead(
             buf, head, clientFraming: plan.client, keepAlive: keepAlive,
-            clientVersion: request.version, trailers: plan.trailers, extra: cookie.field, into: &output.bytes)
+            clientVersion: request.version, trailers: plan.trailers, extra: cookie.field,
+            prefixing: cookie.appAssign, with: cookie.appPrefix, into: &output.bytes)
         responseHeadDone = true
         continueSettled = true  // a final answer ends any wait for 100
         status = head.status

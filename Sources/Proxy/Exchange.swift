@@ -165,4 +165,8 @@ struct Exchange {
 struct AffinityCookieScratch {
     var key: [UInt8] = []
     var field: [UInt8] = []
+    /// `app_cookie … prefix`: `NAME=` of the application cookie, and the
+    /// sealed prefix of the backend answering (both empty otherwise).
+    var appAssign: [UInt8] = []
+    var appPrefix: [UInt8] = []
 }

@@ -35,7 +35,7 @@ extension LoopContext {
         }
         if d.forged { count(AffinityBreak.forged.counter, d.backend) }
         if d.unknownRoute { count(AffinityBreak.unknownRoute.counter, d.backend) }
-        return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie)
+        return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie, strip: d.strip)
     }
 
     /// The next backend in the session's order after the exchange's
@@ -58,8 +58,16 @@ extension LoopContext {
     /// `Router.sealCookie`).
     func renderAffinityCookie(_ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, tls: Bool) {
         e.pointee.cookie.field.removeAll(keepingCapacity: true)
-        guard e.pointee.issueCookie, isCurrent(runtime), router.mode == .sticky else { return }
+        e.pointee.cookie.appAssign.removeAll(keepingCapacity: true)
+        e.pointee.cookie.appPrefix.removeAll(keepingCapacity: true)
+        guard isCurrent(runtime), router.mode == .sticky else { return }
         let backend = e.pointee.backendIndex
+        if router.appCookiePrefix, let name = router.appCookieName {
+            e.pointee.cookie.appAssign.append(contentsOf: name)
+            e.pointee.cookie.appAssign.append(0x3D)
+            e.pointee.cookie.appPrefix.append(contentsOf: router.seal.prefixes[backend])
+        }
+        guard e.pointee.issueCookie else { return }
         renderCookie(&e.pointee.cookie, backend: backend, seed: e.pointee.keyHash, runtime: runtime, tls: tls)
     }
 

@@ -23,9 +23,45 @@ public struct AffinitySeal: Sendable {
     /// `NONCE.` and `.TAG` around an identity of at least one byte.
     static let minimumLength = 2 * (hexDigits + 1) + 1
 
+    /// `IDENTITY.TAG~` of each backend, for `app_cookie … prefix`: a tag
+    /// over the identity alone (and the `~`, so no seal reads as a prefix).
+    public let prefixes: [[UInt8]]
+
     public init(secret: [UInt8], identities: [[UInt8]]) {
         self.identities = identities
-        tagger = SipHash24(secret: secret + Array("/affinity-seal".utf8))
+        let tagger = SipHash24(secret: secret + Array("/affinity-seal".utf8))
+        self.tagger = tagger
+        prefixes = identities.map { id in
+            var p = id
+            p.append(0x2E)
+            Self.appendHex(tagger.hash(id + [0x7E]), to: &p)
+            p.append(0x7E)
+            return p
+        }
+    }
+
+    /// A sealed prefix at the start of an application cookie's value:
+    /// the backend it names (nil: a genuine prefix of a removed backend) and
+    /// the bytes to take off before the backend sees the value (through the
+    /// `~`). Nil when the value carries no genuine prefix.
+    public func readPrefix(_ buf: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> (backend: Int?, strip: Range<Int>)? {
+        var tilde = value.lowerBound
+        while tilde < value.upperBound && buf[tilde] != 0x7E { tilde += 1 }
+        let n = Self.hexDigits
+        guard tilde < value.upperBound, tilde - value.lowerBound >= n + 2, buf[tilde - n - 1] == 0x2E,
+            let tag = Self.hex(buf, tilde - n)
+        else { return nil }
+        let identity = value.lowerBound..<(tilde - n - 1)
+        var signed = [UInt8](UnsafeBufferPointer(rebasing: buf[identity]))
+        signed.append(0x7E)
+        guard tagger.hash(signed) == tag else { return nil }
+        let strip = value.lowerBound..<(tilde + 1)
+        for (i, id) in identities.enumerated() where id.count == identity.count {
+            if id.withUnsafeBufferPointer({ idb in identity.indices.allSatisfy { buf[$0] == idb[$0 - identity.lowerBound] } }) {
+                return (i, strip)
+            }
+        }
+        return (nil, strip)
     }
 
     public enum Reading: Equatable, Sendable {
@@ -69,7 +105,7 @@ public struct AffinitySeal: Sendable {
         Self.appendHex(tag, to: &value)
     }
 
-    private static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
+    static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
         let digits: StaticString = "0123456789abcdef"
         for k in stride(from: 60, through: 0, by: -4) {
             out.append(digits.utf8Start[Int((v >> UInt64(k)) & 15)])

@@ -32,7 +32,10 @@ public struct Router: Sendable {
     let stickyWhenStoreDown: Bool
     let strategy: RoutingConfig.Strategy
     let cookieName: [UInt8]
-    let appCookieName: [UInt8]?
+    public let appCookieName: [UInt8]?
+    /// `app_cookie … prefix`: the app cookie's value starts with a sealed
+    /// backend identity (see `AffinitySeal.readPrefix`).
+    public let appCookiePrefix: Bool
     /// `route` of each backend as bytes (nil: none).
     let routes: [[UInt8]?]
     /// Backups are nobody's home: a hashed session's own backend is the
@@ -61,6 +64,7 @@ public struct Router: Sendable {
         strategy = config.routing.strategy
         cookieName = Array(config.routing.cookie.name.utf8)
         appCookieName = config.routing.appCookie.map { Array($0.utf8) }
+        appCookiePrefix = config.routing.appCookiePrefix
         routes = config.backends.map { $0.route.map { Array($0.utf8) } }
         isBackup = config.backends.map(\.backup)
         weights = config.backends.map(\.weight)
@@ -103,6 +107,9 @@ public struct Router: Sendable {
         public var forged = false
         /// Its application cookie ends in a `.route` that no backend has.
         public var unknownRoute = false
+        /// Bytes of the request (a sealed prefix of the app cookie's value)
+        /// the backend must not see.
+        public var strip: Range<Int>? = nil
     }
 
     /// What the router needs to know about backends, on this loop: arrays
@@ -138,6 +145,11 @@ public struct Router: Sendable {
         var unknownRoute = false
         if let appName = appCookieName, let value = CookieScanner.find(buf, head: head, name: appName) {
             appValue = value
+            if appCookiePrefix, let p = seal.readPrefix(buf, value) {
+                var d = prefixed(hash(buf, p.strip.upperBound..<value.upperBound), home: p.backend, view)
+                d?.strip = p.strip
+                return d
+            }
             switch routeSuffix(buf, value) {
             case .backend(let target) where view.usableForExisting(target):
                 return Decision(backend: target, keyHash: hash(buf, value), issueCookie: false, reason: .route, failedOver: false)
@@ -161,29 +173,6 @@ public struct Router: Sendable {
         d?.forged = forged
         d?.unknownRoute = unknownRoute
         return d
-    }
-
-    /// A sealed session: its backend while that takes existing sessions;
-    /// past it (down, maintenance, removed), the first in the nonce's order
-    /// that takes new ones, with a new seal.
-    private func sealed(_ nonce: UInt64, home: Int?, _ view: View) -> Decision? {
-        if let home, view.existingOK[home] {
-            return Decision(backend: home, keyHash: nonce, issueCookie: false, reason: .affinityCookie, failedOver: false, home: home)
-        }
-        guard let target = ring.first(nonce, where: { $0 != home && view.newOK[$0] }) else { return nil }
-        return Decision(backend: target, keyHash: nonce, issueCookie: true, reason: .affinityCookie, failedOver: true, home: home)
-    }
-
-    /// The session's own backend while it takes existing sessions (up or
-    /// draining); past it, the next in the session's order that takes *new*
-    /// ones: a session that has to move is a new session wherever it lands,
-    /// and a draining backend takes none.
-    private func existing(_ h: UInt64, _ view: View, reason: Reason, alwaysIssue: Bool) -> Decision? {
-        let isBackup = self.isBackup
-        let top = ring.first(h) { !isBackup[$0] } ?? ring.top(h)
-        guard let target = ring.first(h, where: { $0 == top ? view.existingOK[$0] : view.newOK[$0] }) else { return nil }
-        let failedOver = target != top
-        return Decision(backend: target, keyHash: h, issueCookie: alwaysIssue || failedOver, reason: reason, failedOver: failedOver, home: top)
     }
 
     /// A backend for a new session (or any request when balanced): the
@@ -242,33 +231,6 @@ public struct Router: Sendable {
         }
         seal.write(backend: target, nonce: nonce, into: &value)
         return nonce
-    }
-
-    private func hash(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64 {
-        ring.keyHash(UnsafeBufferPointer(rebasing: buf[r]))
-    }
-
-    enum RouteSuffix {
-        case none
-        case backend(Int)
-        /// A `.suffix` while routes are configured, naming none of them.
-        case unknown
-    }
-
-    /// The backend named by a `.route` suffix, if any.
-    private func routeSuffix(_ buf: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> RouteSuffix {
-        var dot = value.upperBound - 1
-        while dot >= value.lowerBound && buf[dot] != 0x2E { dot -= 1 }
-        guard dot >= value.lowerBound else { return .none }
-        let suffix = (dot + 1)..<value.upperBound
-        var anyRoute = false
-        for (i, r) in routes.enumerated() {
-            guard let r else { continue }
-            anyRoute = true
-            guard r.count == suffix.count else { continue }
-            if r.withUnsafeBufferPointer({ rb in suffix.indices.allSatisfy { buf[$0] == rb[$0 - suffix.lowerBound] } }) { return .backend(i) }
-        }
-        return anyRoute && !suffix.isEmpty ? .unknown : .none
     }
 }
 

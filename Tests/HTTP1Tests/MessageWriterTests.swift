@@ -60,4 +60,28 @@ import Testing
         out.appendDecimal(1234567)
         #expect(String(decoding: out, as: UTF8.self) == "0 1234567")
     }
+
+    /// `app_cookie … prefix`: the bytes the router names are left out of
+    /// the Cookie field the backend gets; other fields and cookies stay.
+    @Test func aCookiePrefixIsLeftOut() {
+        let raw = "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1; JSESSIONID=node2.0123456789abcdef~XYZ; b=2\r\n\r\n"
+        let start = raw.utf8.count - raw.split(separator: "node2").last!.utf8.count - 5
+        let out = forwardRequest(raw, omit: start..<(start + 23))
+        #expect(out.contains("\r\nCookie: a=1; JSESSIONID=XYZ; b=2\r\n"), "\(out)")
+        #expect(!out.contains("node2"))
+    }
+
+    /// ... and the backend's `Set-Cookie` for that cookie gets it in front.
+    @Test func aSetCookieOfTheAppCookieGetsThePrefix() {
+        let raw = "HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=XYZ; Path=/\r\nSet-Cookie: other=1\r\nSet-Cookie: JSESSIONIDX=2\r\nContent-Length: 0\r\n\r\n"
+        let (_, head) = parseResponse(raw)
+        var out: [UInt8] = []
+        Array(raw.utf8).withUnsafeBufferPointer { buf in
+            MessageWriter.appendResponseHead(buf, head, clientFraming: .asIs, keepAlive: true, clientVersion: .http11,
+                                             prefixing: Array("JSESSIONID=".utf8), with: Array("node2.0123456789abcdef~".utf8), into: &out)
+        }
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text.contains("Set-Cookie: JSESSIONID=node2.0123456789abcdef~XYZ; Path=/\r\n"), "\(text)")
+        #expect(text.contains("Set-Cookie: other=1\r\n") && text.contains("Set-Cookie: JSESSIONIDX=2\r\n"))
+    }
 }

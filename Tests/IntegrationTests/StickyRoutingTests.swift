@@ -247,6 +247,40 @@ import Testing
         #expect(check.hasSuffix("exit=0"), "\(check)")
     }
 
+    /// Issue 18, `app_cookie JSESSIONID prefix`: clients that return only
+    /// the application's cookie (no `TETHER`) keep their server. 20 clients,
+    /// 50 requests each: every one stays on one backend and its session
+    /// counts on (`visits` 1…50: the backend, which looks sessions up by
+    /// JSESSIONID, never saw the prefix). The same clients without
+    /// `prefix` lose their sessions, which is what the mode is for.
+    @Test func clientsReturningOnlyTheAppCookieKeepTheirServerWithPrefix() throws {
+        for prefix in [true, false] {
+            let s = try Self.setup(routes: false, extra: "app_cookie JSESSIONID" + (prefix ? " prefix" : "") + "\n")
+            let client = try RawClient(port: s.port)
+            var lost = 0
+            for _ in 0..<20 {
+                var jsession: Substring? = nil
+                var home: String? = nil
+                for k in 1...50 {
+                    client.send("GET / HTTP/1.1\r\nHost: t\r\n" + (jsession.map { "Cookie: \($0)\r\n" } ?? "") + "\r\n")
+                    let r = client.readResponses(1).first ?? ""
+                    if let set = setCookie(r, "JSESSIONID") {
+                        jsession = "JSESSIONID=\(set)"
+                        if prefix { #expect(set.contains("~"), "not prefixed: \(set)") }
+                    }
+                    let body = r.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+                    if home == nil { home = Self.backendName(body) }
+                    if Self.backendName(body) != home || Self.visits(body) != k { lost += 1 }
+                }
+            }
+            if prefix {
+                #expect(lost == 0, "\(lost) of 1,000 requests lost their session with prefix")
+            } else {
+                #expect(lost > 100, "without prefix only \(lost) of 1,000 lost theirs: the test proves nothing")
+            }
+        }
+    }
+
     /// Issue 18: `pinned_estimate` counts distinct sessions, not requests.
     /// 300 clients that return only their JSESSIONID and 300 that keep
     /// Tether's cookie, 3 requests each: the backends' estimates add up to

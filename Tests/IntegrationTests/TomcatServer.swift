@@ -23,7 +23,22 @@ enum TomcatServer {
         %>
         """
 
-    static func start(route: String) throws -> (server: ExternalServer, base: String) {
+    /// Its session page, `/session.jsp`: `backend=NAME visits=N`, N counted
+    /// in the `HttpSession` (JSESSIONID), as an app keeps a login.
+    static func sessionPage(_ name: String) -> String {
+        """
+        <%@ page contentType="text/plain" trimDirectiveWhitespaces="true" %><%
+        Integer v = (Integer) session.getAttribute("visits");
+        v = (v == null) ? 1 : v + 1;
+        session.setAttribute("visits", v);
+        out.print("backend=\(name) visits=" + v);
+        %>
+        """
+    }
+
+    /// - Parameter route: the engine's `jvmRoute` (nil: none, so JSESSIONID
+    ///   carries no `.route` suffix).
+    static func start(route: String?, name: String = "tomcat") throws -> (server: ExternalServer, base: String) {
         let fm = FileManager.default
         let base = fm.temporaryDirectory.appendingPathComponent("tether-tomcat-\(UUID())").path
         for dir in ["conf", "logs", "temp", "work", "webapps/ROOT"] {
@@ -38,7 +53,7 @@ enum TomcatServer {
             <Server port="-1" shutdown="SHUTDOWN">
               <Service name="Catalina">
                 <Connector port="\(port)" address="127.0.0.1" protocol="HTTP/1.1" connectionTimeout="20000" maxSwallowSize="-1"/>
-                <Engine name="Catalina" defaultHost="localhost" jvmRoute="\(route)">
+                <Engine name="Catalina" defaultHost="localhost"\(route.map { " jvmRoute=\"\($0)\"" } ?? "")>
                   <Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false"/>
                 </Engine>
               </Service>
@@ -46,6 +61,7 @@ enum TomcatServer {
             """
         try serverXML.write(toFile: "\(base)/conf/server.xml", atomically: true, encoding: .utf8)
         try uploadPage.write(toFile: "\(base)/webapps/ROOT/upload.jsp", atomically: true, encoding: .utf8)
+        try sessionPage(name).write(toFile: "\(base)/webapps/ROOT/session.jsp", atomically: true, encoding: .utf8)
         let server = try ExternalServer(
             ["\(home)/bin/catalina.sh", "run"],
             environment: ["CATALINA_HOME": home, "CATALINA_BASE": base, "CATALINA_PID": "\(base)/tomcat.pid"],

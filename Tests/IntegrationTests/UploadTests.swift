@@ -219,3 +219,51 @@ struct TomcatUploadTests {
         #expect(((st["backends"] as? [[String: Any]])?.first?["state"] as? String) == "up")
     }
 }
+
+/// Issue 18 against three Tomcat 10 instances: clients that return only
+/// JSESSIONID (no TETHER cookie) keep their session for 1,000 requests.
+/// With `jvmRoute` the `.route` suffix names the instance; without it,
+/// `app_cookie JSESSIONID prefix` puts the sealed instance in front of the
+/// value (Tomcat never sees it, or it would start a new session).
+@Suite(.serialized, .enabled(if: TomcatServer.isInstalled, "tomcat10 is not installed (scripts/test.sh installs it)"))
+struct TomcatSessionTests {
+    @Test(arguments: [true, false])
+    func clientsReturningOnlyJSESSIONIDKeepTheirSession(jvmRoute: Bool) throws {
+        var tomcats: [(server: ExternalServer, base: String)] = []
+        defer {
+            for t in tomcats {
+                t.server.stop()
+                try? FileManager.default.removeItem(atPath: t.base)
+            }
+        }
+        for i in 1...3 { tomcats.append(try TomcatServer.start(route: jvmRoute ? "node\(i)" : nil, name: "tomcat\(i)")) }
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "tomcat-sessions.conf")
+        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(try TestBackend.unusedPort())\naccess_log off\nworkers 2\n"
+        text += "hash_secret \"tomcat-session-secret-0123456789\"\nhealth_check interval=30s\n"
+        text += "app_cookie JSESSIONID" + (jvmRoute ? "" : " prefix") + "\n"
+        for (i, t) in tomcats.enumerated() {
+            text += "backend tomcat\(i + 1) \(t.server.address)" + (jvmRoute ? " route=node\(i + 1)" : "") + "\n"
+        }
+        try text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+        let client = try RawClient(port: tether.port)
+        var lost = 0
+        var homes = Set<String>()
+        for _ in 0..<20 {
+            var jsession: String? = nil
+            var home: String? = nil
+            for k in 1...50 {
+                client.send("GET /session.jsp HTTP/1.1\r\nHost: t\r\n" + (jsession.map { "Cookie: JSESSIONID=\($0)\r\n" } ?? "") + "\r\n")
+                let r = client.readResponses(1).first ?? ""
+                if let set = setCookie(r, "JSESSIONID") { jsession = set }
+                let body = r.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+                if home == nil { home = StickyRoutingTests.backendName(body) }
+                if StickyRoutingTests.backendName(body) != home || StickyRoutingTests.visits(body) != k { lost += 1 }
+            }
+            homes.insert(home ?? "?")
+        }
+        #expect(lost == 0, "\(lost) of 1,000 requests found no session")
+        #expect(homes.count >= 2, "20 sessions all on \(homes)")
+    }
+}

@@ -268,6 +268,26 @@ import Testing
         #expect(landed[0] > 100 && landed[1] > 100, "app2's sessions spread: \(landed)")
     }
 
+    /// `app_cookie JSESSIONID prefix`: a genuine prefix names its backend
+    /// and is stripped (its bytes reported); a forged one is just part of
+    /// the value (hashed, nothing stripped); a removed backend's moves on.
+    @Test func aSealedAppCookiePrefixNamesItsBackendAndIsStripped() throws {
+        var r = Router(config: try RouterTests.config("routing sticky\napp_cookie JSESSIONID prefix\n"), loopIndex: 0)
+        let prefix = String(decoding: r.seal.prefixes[1], as: UTF8.self)
+        #expect(prefix.hasPrefix("node2.") && prefix.hasSuffix("~") && prefix.count == 5 + 1 + 16 + 1)
+        let cookie = "a=1; JSESSIONID=\(prefix)ABCDEF"
+        let d = try #require(RouterTests.route(&r, cookie: cookie, RouterTests.view()))
+        #expect(d.backend == 1 && !d.failedOver && !d.issueCookie)
+        let head = "GET / HTTP/1.1\r\nHost: t\r\nCookie: a=1; JSESSIONID="
+        #expect(d.strip == head.utf8.count..<(head.utf8.count + prefix.utf8.count))
+        let down = try #require(RouterTests.route(&r, cookie: cookie, RouterTests.view(existing: [true, false, true], new: [true, false, true])))
+        #expect(down.backend != 1 && down.failedOver && down.strip != nil)
+        var forged = Array(prefix.utf8)
+        forged[forged.count - 2] = forged[forged.count - 2] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        let f = try #require(RouterTests.route(&r, cookie: "JSESSIONID=\(String(decoding: forged, as: UTF8.self))ABCDEF", RouterTests.view()))
+        #expect(f.strip == nil && f.reason == .appCookie)
+    }
+
     /// Tampered, truncated, another secret's and made-up values are new
     /// sessions, flagged, and placed by the strategy: no value aims.
     @Test func forgedValuesAreNewSessions() throws {
