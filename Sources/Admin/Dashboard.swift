@@ -61,6 +61,7 @@ document.getElementById('heads').innerHTML='<th>backend</th>'+COLUMNS.map(c=>`<t
 function cell(c,b,s,now,maxPinned){const v=get(b,c.path);
 if(c.path=='state')return `<span class="badge ${esc(v)}">${esc(v)}</span> <span class=dim>${dur(now-b.since)}</span>`;
 if(c.path=='sessions.pinned_estimate'){const p=s.routing.mode=='sticky'?v:b.requests;return `<div class=bar><span style="width:${(100*p/maxPinned).toFixed(1)}%"></span><em>${p}</em></div>`}
+if(c.path=='sessions.broken.total'&&v)return `<span class=err title="${esc(Object.entries(b.sessions.broken).filter(([k,n])=>k!='total'&&n).map(([k,n])=>k+' '+n).join(' · '))}">${v}</span>`;
 if(v==null)return '–';if((c.path=='responses.5xx'||c.path=='failovers')&&v)return `<span class=err>${v}</span>`;
 return typeof v=='number'&&!Number.isInteger(v)?v.toFixed(1):esc(v)}
 async function act(name,a){await fetch(`/backends/${encodeURIComponent(name)}/${a}`,{method:'POST',headers:hdr});load()}

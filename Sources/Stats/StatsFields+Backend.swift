@@ -59,6 +59,9 @@ extension StatsFields {
                 "Sessions whose affinity broke because \(Self.because(cause)).") { .int($0[cause.counter]) }
             .family("Sessions whose affinity broke, by cause: counted on the backend the session left (down, maintenance, refused), else where it landed (removed, forged, unknown_route).")
     } + [
+        Backend(["sessions", "broken", "total"], .counter, column: "broken", "All of the causes above (the dashboard lists them on hover).") { b in
+            .int(AffinityBreak.allCases.reduce(0) { $0 + b[$1.counter] })
+        },
         counter(.upgrades, ["tunnels", "upgrades"], "tether_backend_upgrades_total",
                 "Requests the backend switched to another protocol (`101`, e.g. WebSocket)."),
         Backend(["tunnels", "open"], metric: "tether_backend_tunnels", labels: named, .gauge, column: "tunnels",

@@ -90,7 +90,7 @@ import Testing
         #expect(status == 0, "\(output)")
         let lines = output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         let header = try #require(lines.first { $0.first == "backend" })
-        #expect(header == ["backend", "state", "requests", "req/s", "2xx", "4xx", "5xx", "retries", "failovers", "new", "sticky", "pinned", "recreated", "tunnels", "p50ms", "p99ms", "last", "check"])
+        #expect(header == ["backend", "state", "requests", "req/s", "2xx", "4xx", "5xx", "retries", "failovers", "new", "sticky", "pinned", "recreated", "broken", "tunnels", "p50ms", "p99ms", "last", "check"])
         let st = try Self.json(s.adminPort)
         for b in st["backends"] as? [[String: Any]] ?? [] {
             let row = try #require(lines.first { $0.first == b["name"] as? String }, "no row for \(b["name"] ?? "?")")
