@@ -60,7 +60,7 @@ const get=(o,p)=>p.split('.').reduce((v,k)=>v==null?v:v[k],o);
 document.getElementById('heads').innerHTML='<th>backend</th>'+COLUMNS.map(c=>`<th>${esc(c.title)}</th>`).join('')+'<th>last 60 s</th><th>active · idle</th><th>checks</th><th></th>';
 function cell(c,b,s,now,maxPinned){const v=get(b,c.path);
 if(c.path=='state')return `<span class="badge ${esc(v)}">${esc(v)}</span> <span class=dim>${dur(now-b.since)}</span>`;
-if(c.path=='sessions.pinned_estimate'){const p=s.routing.mode=='sticky'?v:b.requests;return `<div class=bar><span style="width:${(100*p/maxPinned).toFixed(1)}%"></span><em>${p}</em></div>`}
+if(c.path=='sessions.pinned_estimate'){if(s.routing.mode!='sticky')return '<span class=dim title="nothing is pinned in balanced mode">–</span>';return `<div class=bar><span style="width:${(100*v/maxPinned).toFixed(1)}%"></span><em>${v}</em></div>`}
 if(c.path=='sessions.broken.total'&&v)return `<span class=err title="${esc(Object.entries(b.sessions.broken).filter(([k,n])=>k!='total'&&n).map(([k,n])=>k+' '+n).join(' · '))}">${v}</span>`;
 if(v==null)return '–';if((c.path=='responses.5xx'||c.path=='failovers')&&v)return `<span class=err>${v}</span>`;
 return typeof v=='number'&&!Number.isInteger(v)?v.toFixed(1):esc(v)}
@@ -69,7 +69,7 @@ async function load(){try{const r=await fetch('/stats',{headers:hdr});if(!r.ok){
 const s=await r.json();const now=Date.now()/1000;
 document.getElementById('summary').innerHTML=`v${esc(s.version)} · up <b>${dur(s.uptime_seconds)}</b> · routing <b>${esc(s.routing.mode)}</b> (${esc(s.routing.balance)}) · connections <b>${s.connections.current}</b> (${s.connections.idle} idle) / ${s.connections.total} · requests <b>${s.requests}</b> · reloads ${s.reloads.succeeded}${s.reloads.failed?` <span class=err>(${s.reloads.failed} failed)</span>`:''}`+
 (s.session_store.url?` · store <span class="badge ${s.session_store.state=='up'?'up':'down'}">${esc(s.session_store.state)}</span>`:'');
-const maxPinned=Math.max(1,...s.backends.map(b=>s.routing.mode=='sticky'?b.sessions.pinned_estimate:b.requests));
+const maxPinned=Math.max(1,...s.backends.map(b=>b.sessions.pinned_estimate));
 document.getElementById('rows').innerHTML=s.backends.map(b=>{(hist[b.name]=hist[b.name]||[]).push(b.rate['1s']);if(hist[b.name].length>30)hist[b.name].shift();
 const checks=b.check.history.map(c=>`<i class="${c.ok?'ok':'ko'}" title="${esc(c.detail)} ${c.latency_ms}ms"></i>`).join('');
 return `<tr><td><b>${esc(b.name)}</b> <span class=dim>${esc(b.address)}${b.backup?' · backup':''}${b.route?' · '+esc(b.route):''}</span></td>

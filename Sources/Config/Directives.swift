@@ -138,6 +138,8 @@ enum Directives {
             name: "sticky_cookie", arguments: [.init(name: "name", kind: .string)],
             options: [
                 .init(key: "max_age", kind: .duration, defaultText: "none (session cookie)", summary: "`Max-Age` of the cookie"),
+                .init(key: "max_idle", kind: .duration, defaultText: "none", summary: "affinity ends after this long without a request (dates sealed in the cookie; it is re-issued as it ages)"),
+                .init(key: "max_life", kind: .duration, defaultText: "none", summary: "affinity ends this long after the session began, whatever its traffic"),
                 .init(key: "path", kind: .string, defaultText: "/", summary: "`Path`"),
                 .init(key: "domain", kind: .string, defaultText: "none", summary: "`Domain`"),
                 .init(key: "secure", kind: .word(AffinityCookieConfig.Secure.allCases.map(\.rawValue)), defaultText: "auto", summary: "`Secure`; auto = on TLS listeners"),
@@ -149,6 +151,8 @@ enum Directives {
             var k = c.routing.cookie
             k.name = v.argument(0)?.text ?? k.name
             if let d = v.options["max_age"]?.duration { k.maxAge = d }
+            if let d = v.options["max_idle"]?.duration { k.maxIdle = d }
+            if let d = v.options["max_life"]?.duration { k.maxLife = d }
             if let p = v.options["path"]?.text { k.path = p }
             if let d = v.options["domain"]?.text { k.domain = d }
             if let s = v.options["secure"]?.text { k.secure = .init(rawValue: s) ?? .auto }

@@ -183,6 +183,11 @@ public struct AffinityCookieConfig: Sendable, Equatable {
 
     public var name: String = "TETHER"
     public var maxAge: Duration? = nil
+    /// The session's affinity ends after this long without a request
+    /// (HAProxy's `maxidle`), and after this long in all (`maxlife`):
+    /// enforced from dates sealed in the cookie itself, with no state.
+    public var maxIdle: Duration? = nil
+    public var maxLife: Duration? = nil
     public var path: String = "/"
     public var domain: String? = nil
     public var secure: Secure = .auto

@@ -62,6 +62,8 @@ extension Exchange {
         var issueCookie: Bool
         /// Request bytes the backend must not see (a sealed cookie prefix).
         var strip: Range<Int>? = nil
+        /// When the session began (a dated seal's first date; 0: none).
+        var since: UInt32 = 0
     }
 
     /// The connection a failed request was on.

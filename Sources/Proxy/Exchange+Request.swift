@@ -35,6 +35,7 @@ extension Exchange {
         guard let route else { return .answer(503) }
         backendIndex = route.backend
         keyHash = route.keyHash
+        sessionSince = route.since
         issueCookie = route.issueCookie
         tried.append(route.backend)
         input.storage.withUnsafeBufferPointer { buf in

@@ -63,6 +63,8 @@ struct Exchange {
     // Routing: the backend, and the session's order for failover.
     var backendIndex = -1
     var keyHash: UInt64? = nil
+    /// When its session began, from a dated seal (0: now or undated).
+    var sessionSince: UInt32 = 0
     var issueCookie = false
     /// Backends tried for this request, in order.
     var tried: [Int] = []
@@ -140,6 +142,7 @@ struct Exchange {
         forwarder.reset()
         backendIndex = -1
         keyHash = nil
+        sessionSince = 0
         issueCookie = false
         tried.removeAll(keepingCapacity: true)
         responseHeadDone = false

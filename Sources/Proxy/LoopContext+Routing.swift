@@ -35,7 +35,8 @@ extension LoopContext {
         }
         if d.forged { count(AffinityBreak.forged.counter, d.backend) }
         if d.unknownRoute { count(AffinityBreak.unknownRoute.counter, d.backend) }
-        return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie, strip: d.strip)
+        if d.expired { count(AffinityBreak.expired.counter, d.backend) }
+        return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie, strip: d.strip, since: d.since)
     }
 
     /// The next backend in the session's order after the exchange's
@@ -68,11 +69,11 @@ extension LoopContext {
             e.pointee.cookie.appPrefix.append(contentsOf: router.seal.prefixes[backend])
         }
         guard e.pointee.issueCookie else { return }
-        renderCookie(&e.pointee.cookie, backend: backend, seed: e.pointee.keyHash, runtime: runtime, tls: tls)
+        renderCookie(&e.pointee.cookie, backend: backend, seed: e.pointee.keyHash, since: e.pointee.sessionSince, runtime: runtime, tls: tls)
     }
 
-    private func renderCookie(_ scratch: inout AffinityCookieScratch, backend: Int, seed: UInt64?, runtime: ProxyRuntime, tls: Bool) {
-        let h = router.sealCookie(for: backend, seed: seed, into: &scratch.key)
+    private func renderCookie(_ scratch: inout AffinityCookieScratch, backend: Int, seed: UInt64?, since: UInt32, runtime: ProxyRuntime, tls: Bool) {
+        let h = router.sealCookie(for: backend, seed: seed, since: since, now: view.clock, into: &scratch.key)
         #if !TETHER_NO_STATS
         upstreams[backend].stats.pinned.add(h, now: loop.now)
         #endif

@@ -58,6 +58,7 @@ final class LoopContext: @unchecked Sendable {
         refreshEligibility()
         loop.onEveryTick { [unowned self] in
             self.flushLog()
+            self.view.clock = UInt32(clamping: Clock.wallSeconds())  // dated seals (max_idle / max_life)
             if self.runtime.slowStart > 0 { self.refreshEligibility() }
             self.ticks &+= 1
             if self.ticks % 10 == 0 {  // ticks are 100 ms
@@ -132,6 +133,7 @@ final class LoopContext: @unchecked Sendable {
     /// Recomputes who may take what (see `Router.View.refreshEligibility`).
     func refreshEligibility() {
         view.refreshEligibility(upstreams.map(\.status), slowStart: runtime.slowStart, now: loop.now)
+        view.clock = UInt32(clamping: Clock.wallSeconds())
     }
 
     /// A monitor's verdict (delivered on this loop).

@@ -18,8 +18,13 @@ public struct AffinitySeal: Sendable {
     /// Route, else name, of each backend of this configuration, by index.
     let identities: [[UInt8]]
     let tagger: SipHash24
+    /// Seals carry two dates (`max_idle` / `max_life`):
+    /// `NONCE.IDENTITY.FIRST.LAST.TAG`, seconds since 1970 in 8 hex digits:
+    /// when the session began and when it was last re-sealed.
+    let dated: Bool
 
     static let hexDigits = 16
+    static let dateDigits = 8
     /// `NONCE.` and `.TAG` around an identity of at least one byte.
     static let minimumLength = 2 * (hexDigits + 1) + 1
 
@@ -27,8 +32,9 @@ public struct AffinitySeal: Sendable {
     /// over the identity alone (and the `~`, so no seal reads as a prefix).
     public let prefixes: [[UInt8]]
 
-    public init(secret: [UInt8], identities: [[UInt8]]) {
+    public init(secret: [UInt8], identities: [[UInt8]], dated: Bool = false) {
         self.identities = identities
+        self.dated = dated
         let tagger = SipHash24(secret: secret + Array("/affinity-seal".utf8))
         self.tagger = tagger
         prefixes = identities.map { id in
@@ -66,8 +72,9 @@ public struct AffinitySeal: Sendable {
 
     public enum Reading: Equatable, Sendable {
         /// A genuine seal; `backend` nil when this configuration no longer
-        /// has the backend it names (removed by a reload).
-        case sealed(nonce: UInt64, backend: Int?)
+        /// has the backend it names (removed by a reload). `first`, `last`:
+        /// its dates (0 when seals carry none).
+        case sealed(nonce: UInt64, backend: Int?, first: UInt32, last: UInt32)
         /// Not a seal of this secret: tampered, truncated, another secret's,
         /// or made up.
         case forged
@@ -76,46 +83,63 @@ public struct AffinitySeal: Sendable {
     /// Reads the cookie value `buf[value]` (no copy).
     public func read(_ buf: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Reading {
         let n = Self.hexDigits
-        guard value.count >= Self.minimumLength,
+        let dates = dated ? 2 * (Self.dateDigits + 1) : 0
+        guard value.count >= Self.minimumLength + dates,
             buf[value.lowerBound + n] == 0x2E, buf[value.upperBound - n - 1] == 0x2E,
             let nonce = Self.hex(buf, value.lowerBound), let tag = Self.hex(buf, value.upperBound - n)
         else { return .forged }
         let signed = value.lowerBound..<(value.upperBound - n - 1)
         guard tagger.hash(UnsafeBufferPointer(rebasing: buf[signed])) == tag else { return .forged }
-        let identity = (value.lowerBound + n + 1)..<signed.upperBound
+        var first: UInt32 = 0, last: UInt32 = 0
+        if dated {
+            let lastAt = signed.upperBound - Self.dateDigits, firstAt = lastAt - 1 - Self.dateDigits
+            guard buf[lastAt - 1] == 0x2E, buf[firstAt - 1] == 0x2E,
+                let f = Self.hex(buf, firstAt, digits: Self.dateDigits), let l = Self.hex(buf, lastAt, digits: Self.dateDigits)
+            else { return .forged }
+            first = UInt32(f)
+            last = UInt32(l)
+        }
+        let identity = (value.lowerBound + n + 1)..<(signed.upperBound - dates)
         for (i, id) in identities.enumerated() where id.count == identity.count {
             let same = id.withUnsafeBufferPointer { idb in
                 var k = 0
                 while k < idb.count && idb[k] == buf[identity.lowerBound + k] { k += 1 }
                 return k == idb.count
             }
-            if same { return .sealed(nonce: nonce, backend: i) }
+            if same { return .sealed(nonce: nonce, backend: i, first: first, last: last) }
         }
-        return .sealed(nonce: nonce, backend: nil)
+        return .sealed(nonce: nonce, backend: nil, first: first, last: last)
     }
 
-    /// Writes the value naming `backend` for the session `nonce` into `value`.
-    public func write(backend: Int, nonce: UInt64, into value: inout [UInt8]) {
+    /// Writes the value naming `backend` for the session `nonce` into
+    /// `value` (with its dates, when seals carry them).
+    public func write(backend: Int, nonce: UInt64, first: UInt32 = 0, last: UInt32 = 0, into value: inout [UInt8]) {
         value.removeAll(keepingCapacity: true)
         Self.appendHex(nonce, to: &value)
         value.append(0x2E)
         value.append(contentsOf: identities[backend])
+        if dated {
+            value.append(0x2E)
+            Self.appendHex(UInt64(first), to: &value, digits: Self.dateDigits)
+            value.append(0x2E)
+            Self.appendHex(UInt64(last), to: &value, digits: Self.dateDigits)
+        }
         let tag = value.withUnsafeBufferPointer { tagger.hash($0) }
         value.append(0x2E)
         Self.appendHex(tag, to: &value)
     }
 
-    static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
+    static func appendHex(_ v: UInt64, to out: inout [UInt8], digits count: Int = hexDigits) {
         let digits: StaticString = "0123456789abcdef"
-        for k in stride(from: 60, through: 0, by: -4) {
+        for k in stride(from: 4 * (count - 1), through: 0, by: -4) {
             out.append(digits.utf8Start[Int((v >> UInt64(k)) & 15)])
         }
     }
 
     /// 16 lowercase hex digits at `start` (what `write` makes; nothing else).
-    private static func hex(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt64? {
+    private static func hex(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, digits: Int = hexDigits) -> UInt64? {
         var v: UInt64 = 0
-        for k in start..<(start + hexDigits) {
+        for k in start..<(start + digits) {
             let c = buf[k]
             let d: UInt8
             switch c {

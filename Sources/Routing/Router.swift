@@ -47,6 +47,11 @@ public struct Router: Sendable {
     /// Decides slow-start admissions; not security-relevant.
     private var rampRandom = XorShift(seed: 0x9e37_79b9_7f4a_7c15)
     public let seal: AffinitySeal
+    /// `sticky_cookie … max_idle / max_life` in seconds (0: none), and when
+    /// a seal is re-issued with a new `last` date (a quarter of `max_idle`).
+    let maxIdle: UInt32
+    let maxLife: UInt32
+    let refreshAfter: UInt32
     /// Nonces of new sessions: a PRF (SipHash keyed from `hash_secret`,
     /// apart from the placement hash) of a counter from a random start (one
     /// `getrandom` per router, not per session).
@@ -71,7 +76,12 @@ public struct Router: Sendable {
         roundRobin = SmoothRoundRobin(weights: weights, offset: loopIndex)
         leastConn = LeastConnections(offset: loopIndex)
         minter = SipHash24(secret: Array(secret.utf8) + Array("/session-keys".utf8))
-        seal = AffinitySeal(secret: Array(secret.utf8), identities: config.backends.map { Array(($0.route ?? $0.name).utf8) })
+        func seconds(_ d: Duration?) -> UInt32 { d.map { UInt32(clamping: max(1, $0.components.seconds)) } ?? 0 }
+        maxIdle = seconds(config.routing.cookie.maxIdle)
+        maxLife = seconds(config.routing.cookie.maxLife)
+        refreshAfter = max(1, maxIdle / 4)
+        seal = AffinitySeal(
+            secret: Array(secret.utf8), identities: config.backends.map { Array(($0.route ?? $0.name).utf8) }, dated: maxIdle > 0 || maxLife > 0)
         var rng = SystemRandomNumberGenerator()
         mintCounter = rng.next()
     }
@@ -110,6 +120,10 @@ public struct Router: Sendable {
         /// Bytes of the request (a sealed prefix of the app cookie's value)
         /// the backend must not see.
         public var strip: Range<Int>? = nil
+        /// When the session began (seconds since 1970; 0: now, or undated).
+        public var since: UInt32 = 0
+        /// Its seal was past `max_idle` or `max_life`: a new session.
+        public var expired = false
     }
 
     /// What the router needs to know about backends, on this loop: arrays
@@ -124,6 +138,8 @@ public struct Router: Sendable {
         public var totalLoad: Int
         /// Slow start: the share of new sessions a backend may take now.
         public var ramp: [Double]
+        /// Wall-clock seconds (the loop sets it each tick), for sealed dates.
+        public var clock: UInt32 = 0
 
         public init(existingOK: [Bool], newOK: [Bool], load: [Int], totalLoad: Int, ramp: [Double]) {
             self.existingOK = existingOK
@@ -157,10 +173,19 @@ public struct Router: Sendable {
             default: break
             }
         }
-        var forged = false
+        var forged = false, expired = false
         if let value = CookieScanner.find(buf, head: head, name: cookieName), !value.isEmpty {
             switch seal.read(buf, value) {
-            case .sealed(let nonce, let home): return sealed(nonce, home: home, view)
+            case .sealed(let nonce, let home, let first, let last):
+                let now = view.clock
+                if (maxLife > 0 && now &- first > maxLife) || (maxIdle > 0 && now &- last > maxIdle) {
+                    expired = true
+                } else {
+                    var d = sealed(nonce, home: home, view)
+                    d?.since = first
+                    if maxIdle > 0 && now &- last >= refreshAfter { d?.issueCookie = true }  // re-sealed with a new `last`
+                    return d
+                }
             case .forged: forged = true
             }
         }
@@ -171,6 +196,7 @@ public struct Router: Sendable {
             d = pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: true, reason: .newSession, failedOver: false) }
         }
         d?.forged = forged
+        d?.expired = expired
         d?.unknownRoute = unknownRoute
         return d
     }
@@ -221,7 +247,8 @@ public struct Router: Sendable {
     /// replica) or, for a new session, the next PRF output. Returns the
     /// nonce. No system call, no search.
     @discardableResult
-    public mutating func sealCookie(for target: Int, seed: UInt64? = nil, into value: inout [UInt8]) -> UInt64 {
+    /// `since`: when the session began (0: `now`); `now`: the view's clock.
+    public mutating func sealCookie(for target: Int, seed: UInt64? = nil, since: UInt32 = 0, now: UInt32 = 0, into value: inout [UInt8]) -> UInt64 {
         let nonce: UInt64
         if let seed {
             nonce = seed
@@ -229,7 +256,7 @@ public struct Router: Sendable {
             nonce = minter.hash(mintCounter, 0)
             mintCounter &+= 1
         }
-        seal.write(backend: target, nonce: nonce, into: &value)
+        seal.write(backend: target, nonce: nonce, first: since == 0 ? now : since, last: now, into: &value)
         return nonce
     }
 }

@@ -38,7 +38,7 @@ public enum BackendCounter: Int, CaseIterable, Sendable {
     case recreated
     /// Why a session's affinity broke (see `AffinityBreak`): one counter
     /// per cause, in `AffinityBreak` order.
-    case brokeDown, brokeMaintenance, brokeRemoved, brokeRefused, brokeForged, brokeUnknownRoute
+    case brokeDown, brokeMaintenance, brokeRemoved, brokeRefused, brokeForged, brokeUnknownRoute, brokeExpired
     /// Requests refused with 503 at `max_conns`: queue full or `queue_timeout`.
     case queueRejected
     /// Requests the backend switched to another protocol (`101`).
@@ -73,6 +73,8 @@ public enum AffinityBreak: Int, CaseIterable, Sendable {
     case forged
     /// Its application cookie ends in a `.route` no backend has.
     case unknownRoute
+    /// Its seal was older than `max_life`, or idle past `max_idle`.
+    case expired
 
     public var name: String {
         switch self {
@@ -82,6 +84,7 @@ public enum AffinityBreak: Int, CaseIterable, Sendable {
         case .refused: return "refused"
         case .forged: return "forged"
         case .unknownRoute: return "unknown_route"
+        case .expired: return "expired"
         }
     }
 

@@ -282,6 +282,27 @@ import Testing
         }
     }
 
+    /// `max_idle` / `max_life`: the seal carries today's dates (the loop's
+    /// clock), and the session sticks with it.
+    @Test func datedSealsCarryTheClockAndStick() throws {
+        let s = try Self.setup(extra: "sticky_cookie TETHER max_idle=1h max_life=24h\n")
+        let client = try RawClient(port: s.port)
+        client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        let first = client.readResponses(1).first ?? ""
+        let value = try #require(setCookie(first, "TETHER"))
+        let parts = value.split(separator: ".")
+        #expect(parts.count == 5, "\(value)")
+        let now = Int(Date().timeIntervalSince1970)
+        for date in parts.dropFirst(2).prefix(2) {
+            #expect(abs((Int(date, radix: 16) ?? 0) - now) <= 5, "\(value) is not dated now")
+        }
+        for _ in 0..<5 {
+            client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: TETHER=\(value)\r\n\r\n")
+            let r = client.readResponses(1).first ?? ""
+            #expect(header(r, "X-Backend") == header(first, "X-Backend") && setCookie(r, "TETHER") == nil)
+        }
+    }
+
     /// Issue 18: `pinned_estimate` counts distinct sessions, not requests.
     /// 300 clients that return only their JSESSIONID and 300 that keep
     /// Tether's cookie, 3 requests each: the backends' estimates add up to

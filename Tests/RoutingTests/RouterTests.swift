@@ -288,6 +288,37 @@ import Testing
         #expect(f.strip == nil && f.reason == .appCookie)
     }
 
+    /// `sticky_cookie TETHER max_idle=10m max_life=1h`: dates sealed in
+    /// the cookie end the affinity with no state kept; a seal past a
+    /// quarter of `max_idle` is re-issued with a new `last` date, keeping
+    /// when the session began.
+    @Test func datedSealsExpireByIdleAndByLife() throws {
+        var r = Router(config: try RouterTests.config("routing sticky\nsticky_cookie TETHER max_idle=10m max_life=1h\n"), loopIndex: 0)
+        let t0: UInt32 = 1_800_000_000
+        func view(_ t: UInt32) -> Router.View { var v = RouterTests.view(); v.clock = t; return v }
+        func seal(since: UInt32, at now: UInt32) -> String {
+            var value: [UInt8] = []
+            r.sealCookie(for: 1, seed: 42, since: since, now: now, into: &value)
+            return String(decoding: value, as: UTF8.self)
+        }
+        let fresh = seal(since: 0, at: t0)
+        #expect(fresh.split(separator: ".").count == 5, "NONCE.IDENTITY.FIRST.LAST.TAG: \(fresh)")
+        let soon = try #require(RouterTests.route(&r, cookie: "TETHER=\(fresh)", view(t0 + 60)))
+        #expect(soon.backend == 1 && !soon.issueCookie && soon.since == t0)
+        let aging = try #require(RouterTests.route(&r, cookie: "TETHER=\(fresh)", view(t0 + 200)))
+        #expect(aging.backend == 1 && aging.issueCookie && aging.since == t0, "re-sealed past max_idle/4")
+        let idle = try #require(RouterTests.route(&r, cookie: "TETHER=\(fresh)", view(t0 + 601)))
+        #expect(idle.expired && idle.reason == .newSession && idle.keyHash == nil)
+        // Kept busy (re-sealed every few minutes), it still ends at max_life.
+        let busy = seal(since: t0, at: t0 + 3590)
+        #expect(RouterTests.route(&r, cookie: "TETHER=\(busy)", view(t0 + 3595))?.expired == false)
+        #expect(RouterTests.route(&r, cookie: "TETHER=\(busy)", view(t0 + 3601))?.expired == true)
+        // An undated seal (before max_idle was set) is not one of these.
+        var plain = Router(config: try RouterTests.config("routing sticky\n"), loopIndex: 0)
+        let undated = RouterTests.mint(&plain, for: 1)
+        #expect(RouterTests.route(&r, cookie: "TETHER=\(undated)", view(t0))?.forged == true)
+    }
+
     /// Tampered, truncated, another secret's and made-up values are new
     /// sessions, flagged, and placed by the strategy: no value aims.
     @Test func forgedValuesAreNewSessions() throws {
