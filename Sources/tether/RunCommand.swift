@@ -108,11 +108,13 @@ struct RunCommand: ParsableCommand {
         server.start()
         admin?.start()
         let ports = server.boundPorts.map(String.init).joined(separator: ",")
-        FileHandleOutput.stderr("tether \(TetherCommand.version): listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
+        let stamp = Self.wallStamp()
+        FileHandleOutput.stderr("tether \(TetherCommand.version): [\(stamp)] listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
+        for line in Self.startupSummary(config) { FileHandleOutput.stderr("tether: [\(stamp)] \(line)") }
         if let admin {
             var host = String(config.admin.address[..<(config.admin.address.lastIndex(of: ":") ?? config.admin.address.endIndex)])
             if host.isEmpty || host == "0.0.0.0" || host == "*" { host = "127.0.0.1" }
-            FileHandleOutput.stderr("tether: admin endpoint on http://\(host):\(admin.port)/")
+            FileHandleOutput.stderr("tether: [\(stamp)] admin endpoint on http://\(host):\(admin.port)/" + (config.admin.token == nil ? "" : " (token required)"))
         }
         dispatchMain()
     }
@@ -168,6 +170,29 @@ struct RunCommand: ParsableCommand {
 }
 
 extension RunCommand {
+    /// What an operator needs to see at start: each listener and whether
+    /// it terminates TLS, the routing, and the backends (issue 19).
+    static func startupSummary(_ c: ProxyConfig) -> [String] {
+        let listeners = c.listeners.map { l in
+            "\(l.address) (\(l.tls != nil ? "tls" : l.redirectHTTPS ? "redirect to https" : "plain"))"
+        }
+        var routing = "routing \(c.routing.mode.rawValue) (\(c.routing.strategy.rawValue))"
+        if c.routing.mode == .sticky {
+            routing += ", cookie \(c.routing.cookie.name)"
+            if let app = c.routing.appCookie { routing += ", app_cookie \(app)" + (c.routing.appCookiePrefix ? " prefix" : "") }
+        }
+        if let store = c.routing.sessionStore { routing += ", session store \(store)" }
+        let backends = c.backends.map { b in
+            var s = "\(b.name) \(b.address)"
+            if b.weight != 1 { s += " weight=\(b.weight)" }
+            if let r = b.route { s += " route=\(r)" }
+            if b.backup { s += " backup" }
+            if b.adminState != .active { s += " \(b.adminState.rawValue)" }
+            return s
+        }
+        return ["listeners: " + listeners.joined(separator: ", "), routing, "backends: " + backends.joined(separator: ", ")]
+    }
+
     /// Seconds since the epoch with milliseconds, for event lines.
     static func wallStamp() -> String {
         var ts = timespec()

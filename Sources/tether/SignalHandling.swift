@@ -22,9 +22,9 @@ enum SignalHandling {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
-                FileHandleOutput.stderr("tether: stopping (signal \(sig)); waiting for requests in flight")
+                FileHandleOutput.stderr("tether: [\(RunCommand.wallStamp())] stopping (signal \(sig)); waiting for requests in flight")
                 server.stop {
-                    FileHandleOutput.stderr("tether: stopped")
+                    FileHandleOutput.stderr("tether: [\(RunCommand.wallStamp())] stopped")
                     exit(0)
                 }
             }

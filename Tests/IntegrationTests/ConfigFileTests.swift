@@ -52,6 +52,35 @@ import Testing
         #expect(cliOutput.split(separator: "\n").count == 1, "\(cliOutput)")
     }
 
+    /// Issue 19: start-up says, with a timestamp, what listens (and whether
+    /// it is TLS), how it routes, to which backends, and where the admin is.
+    @Test func startUpLinesSayWhatRuns() throws {
+        let port = try TestBackend.unusedPort()
+        let redirect = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "startup.conf")
+        try """
+            listen 127.0.0.1:\(port)
+            listen 127.0.0.1:\(redirect) redirect_https
+            admin 127.0.0.1:\(port + 1) token="startup-token-123"
+            hash_secret "startup-secret-0123456789"
+            app_cookie JSESSIONID prefix
+            backend app1 127.0.0.1:9001 route=n1
+            backend app2 127.0.0.1:9002 weight=3 backup
+            """.write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+        #expect(tether.waitForStderr(containing: "admin endpoint on"))
+        let stamp = #"tether: \[\d{10}\.\d{3}\] "#
+        let lines = tether.stderr.split(separator: "\n").map(String.init)
+        for expected in [
+            "listeners: 127.0.0.1:\(port) (plain), 127.0.0.1:\(redirect) (redirect to https)",
+            "routing sticky (round_robin), cookie TETHER, app_cookie JSESSIONID prefix",
+            "backends: app1 127.0.0.1:9001 route=n1, app2 127.0.0.1:9002 weight=3 backup",
+            "admin endpoint on http://127.0.0.1:\(port + 1)/ (token required)",
+        ] {
+            #expect(lines.contains { $0.contains(try! Regex(stamp)) && $0.hasSuffix(expected) }, "no line ending \(expected): \(lines)")
+        }
+    }
+
     @Test func missingFileIsOneLineAndExit1() throws {
         let (status, output) = try runTether(["run", "--config", "/nonexistent/proxy.conf"])
         #expect(status == 1)

@@ -111,7 +111,7 @@ import Testing
         #expect(backend.waitUntilHolding(1))
         tether.signal(SIGTERM)
         // The stop is under way (no new connections) while the request is still at the backend...
-        #expect(tether.waitForStderr(containing: "tether: stopping (signal 15)"))
+        #expect(tether.waitForStderr(containing: "] stopping (signal 15)"))
         #expect(Await.until { (try? RawClient(port: tether.port)) == nil }, "still accepting after SIGTERM")
         #expect(backend.holding == 1)
         // ...and it still gets its whole answer, marked as the connection's last.
@@ -136,7 +136,7 @@ import Testing
         let answer = client.readToEnd()  // up to Tether's FIN: the client's side stays open
         #expect(answer.hasPrefix("HTTP/1.1 400 "))
         tether.signal(SIGTERM)
-        #expect(tether.waitForStderr(containing: "tether: stopping (signal 15)"))
+        #expect(tether.waitForStderr(containing: "] stopping (signal 15)"))
         #expect(tether.waitForExit(timeout: 0.3) == nil, "exited while a client lingered (the linger lasts 2 s)")
         client.send("and more")  // read and dropped
         shutdown(client.fd, Int32(SHUT_WR))  // the client is done: the linger ends

@@ -174,7 +174,7 @@ import Testing
         let s = try Self.site([("ws", server.address)])
         let c = try Self.open(s.port)
         s.tether.signal(SIGTERM)
-        #expect(s.tether.waitForStderr(containing: "tether: stopping (signal 15)"))
+        #expect(s.tether.waitForStderr(containing: "] stopping (signal 15)"))
         #expect(Self.echo(c, "after the signal") == "after the signal")
         #expect(s.tether.waitForExit(timeout: 0.3) == nil, "exited with a tunnel open")
         c.sendBytes([0x88, 0x80, 1, 2, 3, 4])  // a close frame, then the client's end
