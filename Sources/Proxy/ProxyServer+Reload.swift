@@ -83,6 +83,11 @@ extension ProxyServer {
                 done.leave()
             }
         }
+        // The reload is in effect (and logged as such by the caller) once
+        // every loop has installed it: a request that arrives after the
+        // line gets the new configuration. Loops never block, so this wait
+        // is a turn of each loop.
+        _ = done.wait(timeout: .now() + .seconds(10))
         // Accepted connections do not need their listening socket: close it
         // once no loop watches it any more.
         let fds = removed.map(\.fd)
