@@ -64,6 +64,8 @@ extension Exchange {
         var strip: Range<Int>? = nil
         /// When the session began (a dated seal's first date; 0: none).
         var since: UInt32 = 0
+        /// The response clears the affinity cookie (pinning ended).
+        var clearCookie = false
     }
 
     /// The connection a failed request was on.

@@ -36,6 +36,7 @@ extension Exchange {
         backendIndex = route.backend
         keyHash = route.keyHash
         sessionSince = route.since
+        clearCookie = route.clearCookie
         issueCookie = route.issueCookie
         tried.append(route.backend)
         input.storage.withUnsafeBufferPointer { buf in

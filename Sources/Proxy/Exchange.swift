@@ -65,6 +65,8 @@ struct Exchange {
     var keyHash: UInt64? = nil
     /// When its session began, from a dated seal (0: now or undated).
     var sessionSince: UInt32 = 0
+    /// The response clears the affinity cookie (see `Route.clearCookie`).
+    var clearCookie = false
     var issueCookie = false
     /// Backends tried for this request, in order.
     var tried: [Int] = []
@@ -143,6 +145,7 @@ struct Exchange {
         backendIndex = -1
         keyHash = nil
         sessionSince = 0
+        clearCookie = false
         issueCookie = false
         tried.removeAll(keepingCapacity: true)
         responseHeadDone = false

@@ -36,7 +36,9 @@ extension LoopContext {
         if d.forged { count(AffinityBreak.forged.counter, d.backend) }
         if d.unknownRoute { count(AffinityBreak.unknownRoute.counter, d.backend) }
         if d.expired { count(AffinityBreak.expired.counter, d.backend) }
-        return Exchange.Route(backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie, strip: d.strip, since: d.since)
+        if d.unpinned { count(AffinityBreak.storeBack.counter, d.home ?? d.backend) }
+        return Exchange.Route(
+            backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie, strip: d.strip, since: d.since, clearCookie: d.unpinned)
     }
 
     /// The next backend in the session's order after the exchange's
@@ -61,6 +63,15 @@ extension LoopContext {
         e.pointee.cookie.field.removeAll(keepingCapacity: true)
         e.pointee.cookie.appAssign.removeAll(keepingCapacity: true)
         e.pointee.cookie.appPrefix.removeAll(keepingCapacity: true)
+        if e.pointee.clearCookie && isCurrent(runtime) {
+            // The same attributes, so the browser matches the cookie; the last Max-Age wins.
+            e.pointee.cookie.field.append(static: "Set-Cookie: ")
+            e.pointee.cookie.field.append(contentsOf: runtime.cookieName)
+            e.pointee.cookie.field.append(0x3D)
+            e.pointee.cookie.field.append(contentsOf: tls ? runtime.cookieAttributesTLS : runtime.cookieAttributes)
+            e.pointee.cookie.field.append(static: "; Max-Age=0\r\n")
+            return
+        }
         guard isCurrent(runtime), router.mode == .sticky else { return }
         let backend = e.pointee.backendIndex
         if router.appCookiePrefix, let name = router.appCookieName {

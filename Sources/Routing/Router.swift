@@ -124,6 +124,9 @@ public struct Router: Sendable {
         public var since: UInt32 = 0
         /// Its seal was past `max_idle` or `max_life`: a new session.
         public var expired = false
+        /// Balanced again after a store outage, and the request carries a
+        /// seal from it: clear the cookie (once per session).
+        public var unpinned = false
     }
 
     /// What the router needs to know about backends, on this loop: arrays
@@ -155,7 +158,15 @@ public struct Router: Sendable {
 
     public mutating func route(_ buf: UnsafeBufferPointer<UInt8>, _ head: RequestHead, _ view: View) -> Decision? {
         guard mode == .sticky else {
-            return pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: false, reason: .balanced, failedOver: false) }
+            var d = pickNew(view).map { Decision(backend: $0, keyHash: nil, issueCookie: false, reason: .balanced, failedOver: false) }
+            // Only where pinning can happen (on_down=sticky): a cookie scan
+            // per request is not a cost of plain balanced mode.
+            if stickyWhenStoreDown, let value = CookieScanner.find(buf, head: head, name: cookieName), !value.isEmpty,
+                case .sealed(_, let home, _, _) = seal.read(buf, value) {
+                d?.unpinned = true
+                d?.home = home
+            }
+            return d
         }
         var appValue: Range<Int>? = nil
         var unknownRoute = false

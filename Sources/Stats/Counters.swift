@@ -38,7 +38,7 @@ public enum BackendCounter: Int, CaseIterable, Sendable {
     case recreated
     /// Why a session's affinity broke (see `AffinityBreak`): one counter
     /// per cause, in `AffinityBreak` order.
-    case brokeDown, brokeMaintenance, brokeRemoved, brokeRefused, brokeForged, brokeUnknownRoute, brokeExpired
+    case brokeDown, brokeMaintenance, brokeRemoved, brokeRefused, brokeForged, brokeUnknownRoute, brokeExpired, brokeStoreBack
     /// Requests refused with 503 at `max_conns`: queue full or `queue_timeout`.
     case queueRejected
     /// Requests the backend switched to another protocol (`101`).
@@ -75,6 +75,9 @@ public enum AffinityBreak: Int, CaseIterable, Sendable {
     case unknownRoute
     /// Its seal was older than `max_life`, or idle past `max_idle`.
     case expired
+    /// Pinned while the session store was down (`on_down=sticky`), and the
+    /// store is back: balanced again, and its cookie cleared.
+    case storeBack
 
     public var name: String {
         switch self {
@@ -85,6 +88,7 @@ public enum AffinityBreak: Int, CaseIterable, Sendable {
         case .forged: return "forged"
         case .unknownRoute: return "unknown_route"
         case .expired: return "expired"
+        case .storeBack: return "store_back"
         }
     }
 

@@ -57,7 +57,7 @@ extension StatsFields {
         Backend(["sessions", "broken", cause.name], metric: "tether_backend_affinity_broken_total",
                 labels: { [.init("backend", $0.name), .init("cause", cause.name)] }, .counter,
                 "Sessions whose affinity broke because \(Self.because(cause)).") { .int($0[cause.counter]) }
-            .family("Sessions whose affinity broke, by cause: counted on the backend the session left (down, maintenance, refused), else where it landed (removed, forged, unknown_route, expired).")
+            .family("Sessions whose affinity broke, by cause: counted on the backend the session left (down, maintenance, refused, store_back), else where it landed (removed, forged, unknown_route, expired).")
     } + [
         Backend(["sessions", "broken", "total"], .counter, column: "broken", "All of the causes above (the dashboard lists them on hover).") { b in
             .int(AffinityBreak.allCases.reduce(0) { $0 + b[$1.counter] })
@@ -84,6 +84,7 @@ extension StatsFields {
         case .forged: return "their affinity cookie was not a seal of this secret (counted where they landed as new sessions)"
         case .unknownRoute: return "their application cookie names a route no backend has (counted where they landed)"
         case .expired: return "their affinity cookie passed `max_idle` or `max_life` (counted where they landed as new sessions)"
+        case .storeBack: return "the session store came back after they were pinned here during its outage (`on_down=sticky`; their cookie is cleared)"
         }
     }
 

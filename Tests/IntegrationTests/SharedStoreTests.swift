@@ -111,5 +111,18 @@ final class RedisProcess: @unchecked Sendable {
         #expect(s.tether.waitForStderr(containing: "session store \(s.redis.url) is up", after: "is down"))
         let r = try Curl.run(["-D", "-", "http://127.0.0.1:\(s.port)/"])
         #expect(setCookie(r.stdout, "TETHER") == nil, "balanced again once the store is back")
+        // The pinned client's cookie is cleared once, and that is counted
+        // (issue 18: pinning that ended with the outage).
+        let back = try Curl.run(["-D", "-", "-b", jar.path, "-c", jar.path, "http://127.0.0.1:\(s.port)/whoami"])
+        #expect(back.stdout.contains("Set-Cookie: TETHER=; Path=/"), "\(back.stdout)")
+        #expect(back.stdout.contains("; Max-Age=0\r\n"))
+        let after = try Curl.run(["-D", "-", "-b", jar.path, "-c", jar.path, "http://127.0.0.1:\(s.port)/whoami"])
+        #expect(setCookie(after.stdout, "TETHER") == nil, "the browser dropped it")
+        let st = try AdminTests.json(s.port + 1)
+        let counts = (st["backends"] as? [[String: Any]] ?? []).map { b -> (String, Int) in
+            let broken = (b["sessions"] as? [String: Any])?["broken"] as? [String: Int] ?? [:]
+            return (b["name"] as? String ?? "?", broken["store_back"] ?? 0)
+        }
+        #expect(counts.filter { $0.1 > 0 }.map(\.0) == [home ?? "?"] && counts.map(\.1).reduce(0, +) == 1, "\(counts)")
     }
 }
