@@ -119,8 +119,10 @@ if [[ $no_story -eq 0 ]]; then
         get "$jar" "/whoami"
         [[ $(backend_of "$last") == "$s2_home" ]] && grep -q "you are bob" <<<"$last" || s2_kept=false
     done
-    note "Every request went to the server holding his session (cookie TETHER=<key>,"
-    note "a key whose keyed hash leads to that server). Now 100 new users:"
+    note "Every request went to the server holding his session: his cookie is"
+    note "TETHER=$(awk '$6 == "TETHER" {print $7}' "$jar" | head -1)"
+    note "(a nonce, the server's name, and a tag keyed by hash_secret: it cannot be"
+    note "forged, and a reload that adds or re-weights servers moves nobody). Now 100 new users:"
     for u in $(seq 1 100); do curl -s -o /dev/null -c "$work/u$u" "$url/login?user=u$u"; done
     s2_spread=$(curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c 'import json,sys; print(json.dumps([b["sessions"]["new"] for b in json.load(sys.stdin)["backends"]]))')
     curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c '
