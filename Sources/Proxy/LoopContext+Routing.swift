@@ -63,36 +63,35 @@ extension LoopContext {
         e.pointee.cookie.field.removeAll(keepingCapacity: true)
         e.pointee.cookie.appAssign.removeAll(keepingCapacity: true)
         e.pointee.cookie.appPrefix.removeAll(keepingCapacity: true)
-        if e.pointee.clearCookie && isCurrent(runtime) {
-            // The same attributes, so the browser matches the cookie; the last Max-Age wins.
-            e.pointee.cookie.field.append(static: "Set-Cookie: ")
-            e.pointee.cookie.field.append(contentsOf: runtime.cookieName)
-            e.pointee.cookie.field.append(0x3D)
-            e.pointee.cookie.field.append(contentsOf: tls ? runtime.cookieAttributesTLS : runtime.cookieAttributes)
-            e.pointee.cookie.field.append(static: "; Max-Age=0\r\n")
+        guard isCurrent(runtime) else { return }
+        if e.pointee.clearCookie {
+            // An empty value with the same attributes (so the browser
+            // matches the cookie); the last Max-Age wins.
+            e.pointee.cookie.key.removeAll(keepingCapacity: true)
+            appendSetCookie(&e.pointee.cookie, runtime: runtime, tls: tls, then: "; Max-Age=0\r\n")
             return
         }
-        guard isCurrent(runtime), router.mode == .sticky else { return }
+        guard router.mode == .sticky else { return }
         let backend = e.pointee.backendIndex
-        if router.appCookiePrefix, let name = router.appCookieName {
-            e.pointee.cookie.appAssign.append(contentsOf: name)
-            e.pointee.cookie.appAssign.append(0x3D)
+        if let assign = router.prefixedAssign {
+            e.pointee.cookie.appAssign.append(contentsOf: assign)
             e.pointee.cookie.appPrefix.append(contentsOf: router.seal.prefixes[backend])
         }
         guard e.pointee.issueCookie else { return }
-        renderCookie(&e.pointee.cookie, backend: backend, seed: e.pointee.keyHash, since: e.pointee.sessionSince, runtime: runtime, tls: tls)
-    }
-
-    private func renderCookie(_ scratch: inout AffinityCookieScratch, backend: Int, seed: UInt64?, since: UInt32, runtime: ProxyRuntime, tls: Bool) {
-        let h = router.sealCookie(for: backend, seed: seed, since: since, now: view.clock, into: &scratch.key)
+        let h = router.sealCookie(for: backend, seed: e.pointee.keyHash, since: e.pointee.sessionSince, now: view.clock, into: &e.pointee.cookie.key)
         #if !TETHER_NO_STATS
         upstreams[backend].stats.pinned.add(h, now: loop.now)
         #endif
+        appendSetCookie(&e.pointee.cookie, runtime: runtime, tls: tls, then: "\r\n")
+    }
+
+    /// `Set-Cookie: NAME=` + `scratch.key` + the attributes + `end` into `scratch.field`.
+    private func appendSetCookie(_ scratch: inout AffinityCookieScratch, runtime: ProxyRuntime, tls: Bool, then end: StaticString) {
         scratch.field.append(static: "Set-Cookie: ")
         scratch.field.append(contentsOf: runtime.cookieName)
         scratch.field.append(0x3D)
         scratch.field.append(contentsOf: scratch.key)
         scratch.field.append(contentsOf: tls ? runtime.cookieAttributesTLS : runtime.cookieAttributes)
-        scratch.field.append(static: "\r\n")
+        scratch.field.append(static: end)
     }
 }

@@ -18,6 +18,8 @@ public struct AffinitySeal: Sendable {
     /// Route, else name, of each backend of this configuration, by index.
     let identities: [[UInt8]]
     let tagger: SipHash24
+    /// Keys the prefixes' tags (over the identity alone), apart from the seals'.
+    let prefixTagger: SipHash24
     /// Seals carry two dates (`max_idle` / `max_life`):
     /// `NONCE.IDENTITY.FIRST.LAST.TAG`, seconds since 1970 in 8 hex digits:
     /// when the session began and when it was last re-sealed.
@@ -29,21 +31,32 @@ public struct AffinitySeal: Sendable {
     static let minimumLength = 2 * (hexDigits + 1) + 1
 
     /// `IDENTITY.TAG~` of each backend, for `app_cookie … prefix`: a tag
-    /// over the identity alone (and the `~`, so no seal reads as a prefix).
+    /// over the identity alone, under a key of its own (so no seal reads as
+    /// a prefix).
     public let prefixes: [[UInt8]]
 
     public init(secret: [UInt8], identities: [[UInt8]], dated: Bool = false) {
         self.identities = identities
         self.dated = dated
-        let tagger = SipHash24(secret: secret + Array("/affinity-seal".utf8))
-        self.tagger = tagger
+        tagger = SipHash24(secret: secret + Array("/affinity-seal".utf8))
+        let prefixTagger = SipHash24(secret: secret + Array("/affinity-prefix".utf8))
+        self.prefixTagger = prefixTagger
         prefixes = identities.map { id in
             var p = id
             p.append(0x2E)
-            Self.appendHex(tagger.hash(id + [0x7E]), to: &p)
+            Self.appendHex(prefixTagger.hash(id), to: &p)
             p.append(0x7E)
             return p
         }
+    }
+
+    /// The index of the identity equal to `buf[range]` (no copy).
+    static func index(of range: Range<Int>, in buf: UnsafeBufferPointer<UInt8>, among candidates: [[UInt8]?]) -> Int? {
+        for (i, c) in candidates.enumerated() {
+            guard let c, c.count == range.count else { continue }
+            if c.withUnsafeBufferPointer({ cb in range.indices.allSatisfy { buf[$0] == cb[$0 - range.lowerBound] } }) { return i }
+        }
+        return nil
     }
 
     /// A sealed prefix at the start of an application cookie's value:
@@ -58,16 +71,8 @@ public struct AffinitySeal: Sendable {
             let tag = Self.hex(buf, tilde - n)
         else { return nil }
         let identity = value.lowerBound..<(tilde - n - 1)
-        var signed = [UInt8](UnsafeBufferPointer(rebasing: buf[identity]))
-        signed.append(0x7E)
-        guard tagger.hash(signed) == tag else { return nil }
-        let strip = value.lowerBound..<(tilde + 1)
-        for (i, id) in identities.enumerated() where id.count == identity.count {
-            if id.withUnsafeBufferPointer({ idb in identity.indices.allSatisfy { buf[$0] == idb[$0 - identity.lowerBound] } }) {
-                return (i, strip)
-            }
-        }
-        return (nil, strip)
+        guard prefixTagger.hash(UnsafeBufferPointer(rebasing: buf[identity])) == tag else { return nil }
+        return (Self.index(of: identity, in: buf, among: identities), value.lowerBound..<(tilde + 1))
     }
 
     public enum Reading: Equatable, Sendable {
@@ -100,15 +105,7 @@ public struct AffinitySeal: Sendable {
             last = UInt32(l)
         }
         let identity = (value.lowerBound + n + 1)..<(signed.upperBound - dates)
-        for (i, id) in identities.enumerated() where id.count == identity.count {
-            let same = id.withUnsafeBufferPointer { idb in
-                var k = 0
-                while k < idb.count && idb[k] == buf[identity.lowerBound + k] { k += 1 }
-                return k == idb.count
-            }
-            if same { return .sealed(nonce: nonce, backend: i, first: first, last: last) }
-        }
-        return .sealed(nonce: nonce, backend: nil, first: first, last: last)
+        return .sealed(nonce: nonce, backend: Self.index(of: identity, in: buf, among: identities), first: first, last: last)
     }
 
     /// Writes the value naming `backend` for the session `nonce` into

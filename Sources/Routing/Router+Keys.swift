@@ -53,13 +53,7 @@ extension Router {
         while dot >= value.lowerBound && buf[dot] != 0x2E { dot -= 1 }
         guard dot >= value.lowerBound else { return .none }
         let suffix = (dot + 1)..<value.upperBound
-        var anyRoute = false
-        for (i, r) in routes.enumerated() {
-            guard let r else { continue }
-            anyRoute = true
-            guard r.count == suffix.count else { continue }
-            if r.withUnsafeBufferPointer({ rb in suffix.indices.allSatisfy { buf[$0] == rb[$0 - suffix.lowerBound] } }) { return .backend(i) }
-        }
-        return anyRoute && !suffix.isEmpty ? .unknown : .none
+        if let i = AffinitySeal.index(of: suffix, in: buf, among: routes) { return .backend(i) }
+        return !suffix.isEmpty && routes.contains(where: { $0 != nil }) ? .unknown : .none
     }
 }

@@ -32,10 +32,13 @@ public struct Router: Sendable {
     let stickyWhenStoreDown: Bool
     let strategy: RoutingConfig.Strategy
     let cookieName: [UInt8]
-    public let appCookieName: [UInt8]?
+    let appCookieName: [UInt8]?
     /// `app_cookie … prefix`: the app cookie's value starts with a sealed
     /// backend identity (see `AffinitySeal.readPrefix`).
-    public let appCookiePrefix: Bool
+    let appCookiePrefix: Bool
+    /// `NAME=` of the app cookie whose `Set-Cookie` values get the prefix
+    /// (nil without `prefix`).
+    public let prefixedAssign: [UInt8]?
     /// `route` of each backend as bytes (nil: none).
     let routes: [[UInt8]?]
     /// Backups are nobody's home: a hashed session's own backend is the
@@ -70,6 +73,7 @@ public struct Router: Sendable {
         cookieName = Array(config.routing.cookie.name.utf8)
         appCookieName = config.routing.appCookie.map { Array($0.utf8) }
         appCookiePrefix = config.routing.appCookiePrefix
+        prefixedAssign = config.routing.appCookiePrefix ? config.routing.appCookie.map { Array($0.utf8) + [0x3D] } : nil
         routes = config.backends.map { $0.route.map { Array($0.utf8) } }
         isBackup = config.backends.map(\.backup)
         weights = config.backends.map(\.weight)
