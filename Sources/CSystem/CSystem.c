@@ -18,20 +18,6 @@ int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     return epoll_ctl(epfd, op, fd, &ev);
 }
 
-static int copy_out(const struct epoll_event *evs, int n, uint32_t *events, uint64_t *datas) {
-    for (int i = 0; i < n; i++) {
-        events[i] = evs[i].events;
-        datas[i] = evs[i].data.u64;
-    }
-    return n;
-}
-
-int csys_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int maxevents, int timeout) {
-    struct epoll_event evs[256];
-    if (maxevents > 256) maxevents = 256;
-    return copy_out(evs, epoll_wait(epfd, evs, maxevents, timeout), events, datas);
-}
-
 int csys_epoll_wait_ns(int epfd, uint32_t *events, uint64_t *datas, int maxevents, int64_t timeout_ns) {
     static int no_pwait2;
     struct epoll_event evs[256];
@@ -47,7 +33,11 @@ int csys_epoll_wait_ns(int epfd, uint32_t *events, uint64_t *datas, int maxevent
     no_pwait2 = 1;
 #endif
     if (no_pwait2) n = epoll_wait(epfd, evs, maxevents, (int)((timeout_ns + 999999) / 1000000));
-    return copy_out(evs, n, events, datas);
+    for (int i = 0; i < n; i++) {
+        events[i] = evs[i].events;
+        datas[i] = evs[i].data.u64;
+    }
+    return n;
 }
 
 int csys_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }

@@ -227,9 +227,7 @@ public final class EventLoop: @unchecked Sendable {
     private func wait(_ timeoutNanos: UInt64) -> Int32 {
         eventMasks.withUnsafeMutableBufferPointer { masks in
             eventData.withUnsafeMutableBufferPointer { data in
-                timeoutNanos == 0
-                    ? csys_epoll_wait(epfd, masks.baseAddress, data.baseAddress, 256, 0)
-                    : csys_epoll_wait_ns(epfd, masks.baseAddress, data.baseAddress, 256, Int64(timeoutNanos))
+                csys_epoll_wait_ns(epfd, masks.baseAddress, data.baseAddress, 256, Int64(timeoutNanos))
             }
         }
     }

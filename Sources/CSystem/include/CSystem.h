@@ -20,10 +20,10 @@ static const uint32_t csys_EPOLLEXCLUSIVE = EPOLLEXCLUSIVE;
 
 int csys_epoll_create(void);
 int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
-/* Fills parallel arrays so Swift never touches the packed epoll_event layout. */
-int csys_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int maxevents, int timeout);
-/* As csys_epoll_wait, but waits at most `timeout_ns` nanoseconds (epoll_pwait2;
- * on kernels before 5.11, epoll_wait rounded up to a millisecond). */
+/* Waits at most `timeout_ns` nanoseconds (0: only what is ready) with
+ * epoll_pwait2 (on kernels before 5.11, epoll_wait rounded up to a
+ * millisecond); fills parallel arrays so Swift never touches the packed
+ * epoll_event layout. */
 int csys_epoll_wait_ns(int epfd, uint32_t *events, uint64_t *datas, int maxevents, int64_t timeout_ns);
 /* A non-blocking eventfd; signal adds 1, drain reads it back to 0. */
 int csys_eventfd(void);
