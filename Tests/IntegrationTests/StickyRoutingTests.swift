@@ -35,6 +35,32 @@ import Testing
         body.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("backend=") }.map { String($0.dropFirst(8)) }
     }
 
+    /// 20 clients that keep only the JSESSIONID they are given (no TETHER),
+    /// 50 requests each to `path` (an app answering `backend=NAME visits=N`):
+    /// how many requests did not find their session, the backends the 20
+    /// sessions began on, and every JSESSIONID value handed out.
+    static func appCookieOnlyClients(port: Int, path: String) throws -> (lost: Int, homes: Set<String>, values: [String]) {
+        let client = try RawClient(port: port)
+        var lost = 0, homes = Set<String>(), values: [String] = []
+        for _ in 0..<20 {
+            var jsession: String? = nil
+            var home: String? = nil
+            for k in 1...50 {
+                client.send("GET \(path) HTTP/1.1\r\nHost: t\r\n" + (jsession.map { "Cookie: JSESSIONID=\($0)\r\n" } ?? "") + "\r\n")
+                let r = client.readResponses(1).first ?? ""
+                if let set = setCookie(r, "JSESSIONID") {
+                    jsession = set
+                    values.append(set)
+                }
+                let body = r.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+                if home == nil { home = backendName(body) }
+                if backendName(body) != home || visits(body) != k { lost += 1 }
+            }
+            homes.insert(home ?? "?")
+        }
+        return (lost, homes, values)
+    }
+
     static func visits(_ body: String) -> Int? {
         body.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("visits=") }.flatMap { Int($0.dropFirst(7).trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
@@ -135,10 +161,24 @@ import Testing
 
     /// Issue 18: 1,000 sessions on app1–app3; a reload that adds app4,
     /// re-weights app2 and re-orders the file moves none of them (each
-    /// still finds its session: `visits` goes on). Removing app2 moves only
-    /// app2's sessions, each with a new cookie.
-    @Test func aReloadMovesNoSessionButARemovedBackendsOwn() throws {
-        let backends = try (1...4).map { try DemoBackendProcess(name: "app\($0)") }
+    /// reaches its backend, with no new cookie). Removing app2 moves only
+    /// app2's sessions, each with a new cookie. Against the demo app and
+    /// against Python's http.server (`--name`: it says which one answered).
+    @Test(arguments: [false, true])
+    func aReloadMovesNoSessionButARemovedBackendsOwn(pythonServers: Bool) throws {
+        var servers: [ExternalServer] = []
+        defer { for s in servers { s.stop() } }
+        var demos: [DemoBackendProcess] = []
+        var backends: [(name: String, address: String)] = []
+        for i in 1...4 {
+            if pythonServers {
+                servers.append(try ExternalServer.python("stdlib_http_server.py", ["--name", "app\(i)"]))
+                backends.append(("app\(i)", servers[servers.count - 1].address))
+            } else {
+                demos.append(try DemoBackendProcess(name: "app\(i)"))
+                backends.append(("app\(i)", demos[demos.count - 1].address))
+            }
+        }
         let port = try TestBackend.unusedPort()
         let file = TempFile(emptyNamed: "reload-sticky.conf")
         func write(_ lines: [String]) throws {
@@ -257,23 +297,8 @@ import Testing
     @Test func clientsReturningOnlyTheAppCookieKeepTheirServerWithPrefix() throws {
         for prefix in [true, false] {
             let s = try Self.setup(routes: false, extra: "app_cookie JSESSIONID" + (prefix ? " prefix" : "") + "\n")
-            let client = try RawClient(port: s.port)
-            var lost = 0
-            for _ in 0..<20 {
-                var jsession: Substring? = nil
-                var home: String? = nil
-                for k in 1...50 {
-                    client.send("GET / HTTP/1.1\r\nHost: t\r\n" + (jsession.map { "Cookie: \($0)\r\n" } ?? "") + "\r\n")
-                    let r = client.readResponses(1).first ?? ""
-                    if let set = setCookie(r, "JSESSIONID") {
-                        jsession = "JSESSIONID=\(set)"
-                        if prefix { #expect(set.contains("~"), "not prefixed: \(set)") }
-                    }
-                    let body = r.components(separatedBy: "\r\n\r\n").dropFirst().joined()
-                    if home == nil { home = Self.backendName(body) }
-                    if Self.backendName(body) != home || Self.visits(body) != k { lost += 1 }
-                }
-            }
+            let (lost, _, values) = try Self.appCookieOnlyClients(port: s.port, path: "/")
+            if prefix { #expect(values.allSatisfy { $0.contains("~") }, "not prefixed: \(values)") }
             if prefix {
                 #expect(lost == 0, "\(lost) of 1,000 requests lost their session with prefix")
             } else {

@@ -247,22 +247,7 @@ struct TomcatSessionTests {
         }
         try text.write(toFile: file.path, atomically: true, encoding: .utf8)
         let tether = try TetherProcess(configFile: file.path)
-        let client = try RawClient(port: tether.port)
-        var lost = 0
-        var homes = Set<String>()
-        for _ in 0..<20 {
-            var jsession: String? = nil
-            var home: String? = nil
-            for k in 1...50 {
-                client.send("GET /session.jsp HTTP/1.1\r\nHost: t\r\n" + (jsession.map { "Cookie: JSESSIONID=\($0)\r\n" } ?? "") + "\r\n")
-                let r = client.readResponses(1).first ?? ""
-                if let set = setCookie(r, "JSESSIONID") { jsession = set }
-                let body = r.components(separatedBy: "\r\n\r\n").dropFirst().joined()
-                if home == nil { home = StickyRoutingTests.backendName(body) }
-                if StickyRoutingTests.backendName(body) != home || StickyRoutingTests.visits(body) != k { lost += 1 }
-            }
-            homes.insert(home ?? "?")
-        }
+        let (lost, homes, _) = try StickyRoutingTests.appCookieOnlyClients(port: tether.port, path: "/session.jsp")
         #expect(lost == 0, "\(lost) of 1,000 requests found no session")
         #expect(homes.count >= 2, "20 sessions all on \(homes)")
     }

@@ -4,6 +4,7 @@ it on a free port (printed as "listening on PORT") and stop it.
 
   --no-continue   never send 100 Continue (as HTTP/1.0 servers and many
                   handlers that just read the body)
+  --name NAME     every answer carries X-Backend: NAME (which server it was)
 
 Routes:
   POST|PUT /upload      200, body = hex SHA-256 of the request body
@@ -23,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     send_continue = True
+    name = None
 
     def handle_expect_100(self):
         if self.send_continue:
@@ -31,6 +33,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, status, body, extra=()):
         self.send_response(status)
+        if self.name:
+            self.send_header("X-Backend", self.name)
         for k, v in extra:
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
@@ -97,6 +101,8 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     if "--no-continue" in sys.argv:
         Handler.send_continue = False
+    if "--name" in sys.argv:
+        Handler.name = sys.argv[sys.argv.index("--name") + 1]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(f"listening on {server.server_address[1]}", flush=True)
     server.serve_forever()
