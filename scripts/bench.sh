@@ -21,6 +21,11 @@
 # Cookie rows: clients that keep the proxy's own cookie, 256 of them (Tether's
 # sealed TETHER cookie, HAProxy `cookie SERVERID insert`; nginx has no such
 # cookie outside its commercial version), sent by scripts/lib/cookies.lua.
+# The cost of sticky routing is read against "tether-rr-sticky": the
+# round-robin Tether driven by the same wrk script (its Lua and the longer
+# requests slow the load core, and a proxy that gets fewer requests per
+# wake-up spends more CPU on each; comparing with the plain row would count
+# that as the cost of stickiness).
 #
 #   scripts/bench.sh [--duration SECONDS] [--rounds N] [--connections N] [--no-tls]
 #   scripts/bench.sh --profile          also, per proxy, user and kernel µs, system
@@ -300,7 +305,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
 declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req sum_user sum_cs sum_sc sum_ew prof_req
-targets=(direct tether nginx haproxy tether-sticky nginx-sticky haproxy-sticky tether-cookie haproxy-cookie)
+targets=(direct tether nginx haproxy tether-sticky tether-rr-sticky nginx-sticky haproxy-sticky tether-cookie haproxy-cookie)
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
 if [[ -n $baseline_bin ]]; then
@@ -314,6 +319,7 @@ url_of() {
         nginx) echo "http://127.0.0.1:$P_NGINX/" ;;
         haproxy) echo "http://127.0.0.1:$P_HAPROXY/" ;;
         tether-sticky) echo "http://127.0.0.1:$K_TETHER/" ;;
+        tether-rr-sticky) echo "http://127.0.0.1:$P_TETHER/" ;;
         nginx-sticky) echo "http://127.0.0.1:$K_NGINX/" ;;
         haproxy-sticky) echo "http://127.0.0.1:$K_HAPROXY/" ;;
         tether-cookie) echo "http://127.0.0.1:$K_TETHER/" ;;
@@ -580,8 +586,8 @@ ratios() { # GROUP SUFFIX
 }
 ratios plain ""
 ratios sticky -sticky
-awk -v t="${per_cpu[tether-cookie]:-0}" -v h="${per_cpu[haproxy-cookie]:-0}" -v rr="${per_cpu[tether]:-0}" \
-    'BEGIN { if (h > 0 && rr > 0) printf "cookie     per proxy CPU-s Tether sealed cookie / HAProxy cookie insert %.2fx; Tether sealed cookie / Tether round-robin %.2fx\n", t/h, t/rr }'
+awk -v s="${per_cpu[tether-sticky]:-0}" -v t="${per_cpu[tether-cookie]:-0}" -v h="${per_cpu[haproxy-cookie]:-0}" -v rr="${per_cpu[tether-rr-sticky]:-0}" \
+    'BEGIN { if (h > 0 && rr > 0) printf "cookie     per proxy CPU-s Tether sealed cookie / HAProxy cookie insert %.2fx\nvs rr      per proxy CPU-s, against round-robin Tether under the same wrk script: app cookie %.2fx, sealed cookie %.2fx\n", t/h, s/rr, t/rr }'
 if [[ $tls -eq 1 ]]; then
     ratios tls -tls
     ratios handshake -handshake

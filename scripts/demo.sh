@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Tether in front of three demo app servers, telling the session story:
 #   1. no affinity: round-robin, sessions in each server's memory -> lost
-#   2. sticky: the same user stays on one server; 100 users spread evenly
+#   2. sticky: the same user stays on one server; 100 users spread evenly;
+#      a reload that adds a server and re-weights another moves none of them;
+#      with "app_cookie JSESSIONID prefix", a client that keeps only the
+#      app's cookie stays on its server too
 #   3. failover: the user's server dies; the session is re-created elsewhere
 #      and stays there when the server returns
 #   4. shared store: sessions in Redis, round-robin, nothing lost on a kill
@@ -27,7 +30,7 @@ while [[ $# -gt 0 ]]; do
         --story-only) story_only=1; shift ;;
         --no-story) no_story=1; shift ;;
         --port) port="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -60,9 +63,12 @@ sed -e "s/127.0.0.1:8080/127.0.0.1:$port/" -e "s/127.0.0.1:9090/127.0.0.1:$admin
     -e "s/127.0.0.1:9001/127.0.0.1:$(app_port 1)/" -e "s/127.0.0.1:9002/127.0.0.1:$(app_port 2)/" \
     -e "s/127.0.0.1:9003/127.0.0.1:$(app_port 3)/" proxy.conf.example > "$work/sticky.conf"
 sed -e "s/^routing sticky/routing balanced/" "$work/sticky.conf" > "$work/balanced.conf"
+sed -e "s/^backend app2 \(.*\) weight=1/backend app2 \1 weight=3/" \
+    -e "/^backend app3 /a backend app4 127.0.0.1:$(app_port 4) weight=1 route=app4" "$work/sticky.conf" > "$work/grown.conf"
+sed -e "s/^# app_cookie JSESSIONID prefix/app_cookie JSESSIONID prefix/" "$work/sticky.conf" > "$work/prefix.conf"
 sed -e "s|^# session_store redis://127.0.0.1:6379.*|session_store redis://127.0.0.1:$redis_port interval=1s timeout=500ms on_down=balance|" \
     -e "s/^routing sticky/routing balanced/" "$work/sticky.conf" > "$work/store.conf"
-for c in sticky balanced store; do "$bin/tether" check --config "$work/$c.conf" >/dev/null; done
+for c in sticky balanced store grown prefix; do "$bin/tether" check --config "$work/$c.conf" >/dev/null; done
 # The story starts without affinity; without the story, run the example as is.
 if [[ $no_story -eq 1 ]]; then cp "$work/sticky.conf" "$work/proxy.conf"; else cp "$work/balanced.conf" "$work/proxy.conf"; fi
 
@@ -133,6 +139,35 @@ for b in s["backends"]:
     print(f"     {name}: {new:3d} new sessions  " + "#" * (new // 2))
 print("     (the bound: no server above ceil(1.25 x average) of new sessions)")'
 
+    note "A reload that adds app4 and gives app2 weight 3 (hashing keys would move"
+    note "about a quarter of them):"
+    homes_of_users() { for u in $(seq 1 100); do backend_of "$(curl -s -b "$work/u$u" "$url/whoami")"; done; }
+    before_homes=$(homes_of_users)
+    start_app 4
+    for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$(app_port 4)") 2>/dev/null && break; sleep 0.1; done
+    reload_to grown
+    after_homes=$(homes_of_users)
+    s2_moved=$(paste <(echo "$before_homes") <(echo "$after_homes") | awk '$1 != $2' | wc -l)
+    note "$s2_moved of 100 users moved (each is still on the server that holds the session)."
+
+    say "2b. Clients that keep only the app's cookie (app_cookie JSESSIONID prefix)."
+    reload_to prefix
+    stop_app 4
+    jar="$work/dave"
+    note "dave logs in; Tether writes his server's sealed name in front of JSESSIONID:"
+    get "$jar" "/login?user=dave"
+    s2b_home=$(backend_of "$last")
+    dave_sid=$(awk '$6 == "JSESSIONID" {print $7}' "$jar" | head -1)
+    note "JSESSIONID=$dave_sid"
+    note "His client sends only that cookie (no TETHER), four times:"
+    s2b_kept=true
+    for _ in 1 2 3 4; do
+        last=$(curl -s -H "Cookie: JSESSIONID=$dave_sid" "$url/whoami"); printf '     %s\n' "$last"
+        [[ $(backend_of "$last") == "$s2b_home" ]] && grep -q "you are dave" <<<"$last" || s2b_kept=false
+    done
+    note "app1 knows him, so it got back the id it set: the backend never sees the prefix."
+    reload_to sticky
+
     say "3. Failover: the server holding bob's session dies."
     home=$(backend_of "$(curl -s -b "$work/bob" -c "$work/bob" "$url/whoami")")
     n=${home#app}
@@ -181,8 +216,8 @@ print("     (the bound: no server above ceil(1.25 x average) of new sessions)")'
     s4_spread=$(tr ' ' '\n' <<<"$s4_backends" | sort -u | grep -c app || true)
     start_app 2 --store "redis://127.0.0.1:$redis_port"
     note "Session store: $(curl -s "http://127.0.0.1:$admin_port/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin)["session_store"]; print(s["url"], s["state"])')"
-    printf '{"no_affinity":{"session_lost":%s},"sticky":{"session_kept":%s,"new_sessions_per_backend":%s},"failover":{"sessions_recreated":%s,"kept_after_return":%s},"shared_store":{"session_kept":%s,"backends_used":%s}}\n' \
-        "$s1_lost" "$s2_kept" "$s2_spread" "$s3_recreated" "$s3_kept" "$s4_kept" "$s4_spread"
+    printf '{"no_affinity":{"session_lost":%s},"sticky":{"session_kept":%s,"new_sessions_per_backend":%s,"moved_by_reload":%s},"app_cookie_prefix":{"session_kept":%s},"failover":{"sessions_recreated":%s,"kept_after_return":%s},"shared_store":{"session_kept":%s,"backends_used":%s}}\n' \
+        "$s1_lost" "$s2_kept" "$s2_spread" "$s2_moved" "$s2b_kept" "$s3_recreated" "$s3_kept" "$s4_kept" "$s4_spread"
 fi
 
 if [[ $story_only -eq 1 ]]; then exit 0; fi

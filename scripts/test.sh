@@ -118,6 +118,8 @@ if not s["no_affinity"]["session_lost"]: problems.append("step 1: the session wa
 if not s["sticky"]["session_kept"]: problems.append("step 2: sticky routing lost the session")
 spread = s["sticky"]["new_sessions_per_backend"]
 if max(spread) > -(-125 * sum(spread) // (100 * len(spread))): problems.append(f"step 2: spread {spread} over the bound")
+if s["sticky"]["moved_by_reload"] != 0: problems.append(f"step 2: a reload that added a backend moved {s['sticky']['moved_by_reload']} users")
+if not s["app_cookie_prefix"]["session_kept"]: problems.append("step 2b: a client with only the app cookie lost its server")
 if s["failover"]["sessions_recreated"] != 1: problems.append("step 3: the session was not re-created exactly once")
 if not s["failover"]["kept_after_return"]: problems.append("step 3: the session moved back")
 if not s["shared_store"]["session_kept"]: problems.append("step 4: the shared store lost the session")
