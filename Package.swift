@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "Health", "Routing", "TLS", "Stats"], swiftSettings: hotPath),
         // Tether's own small HTTP/1.1 servers (admin endpoint, demo backend): answer, not relay.
         .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop"]),
-        .target(name: "Admin", dependencies: ["Proxy", "EventLoop", "HTTP1", "HTTPServer", "Stats"]),
+        .target(name: "Admin", dependencies: ["Balancer", "Proxy", "EventLoop", "HTTP1", "HTTPServer", "Stats"]),
         .executableTarget(
             name: "tether",
             dependencies: [
@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["Health"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Config", "HTTP1"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "HTTP1"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "HTTP1", "Stats"]),
         // Servers/: the Python servers and the lifeline wrapper the tests run.
         .testTarget(name: "IntegrationTests", dependencies: ["HTTP1", "COpenSSL", "CSystem"], exclude: ["Servers"]),
     ]

@@ -1,3 +1,4 @@
+import Stats
 import Glibc
 import HTTP1
 
@@ -33,11 +34,15 @@ enum BackendFailure {
         return true
     }
 
-    /// `504` when the backend was too slow, `502` when it failed.
-    var status: Int {
+    /// What Tether answers for it: `504` when the backend was too slow,
+    /// `502` when it failed, each with its cause.
+    var answer: LocalAnswer {
         switch self {
-        case .connectTimeout, .responseTimeout: return 504
-        default: return 502
+        case .connect: return .backendRefused
+        case .connectTimeout: return .connectTimeout
+        case .responseTimeout: return .backendTimeout
+        case .io, .closed: return .backendReset
+        case .invalidResponse, .unrelayable: return .invalidResponse
         }
     }
 }

@@ -1,3 +1,5 @@
+import Stats
+
 extension Exchange {
     /// What the session does next. One per event: the session carries it
     /// out and reports what came of it.
@@ -16,9 +18,9 @@ extension Exchange {
         case failOver(carry: Carry)
         /// Relay the client's buffered body bytes to the backend.
         case pumpBody
-        /// Tether answers with its own response of this status
+        /// Tether answers with its own response for this cause
         /// (`writeAnswer`), logs it and closes.
-        case answer(Int)
+        case answer(LocalAnswer)
         /// Tether's own response (a redirect) is in the output: log it, close.
         case answered
         /// The `101` is in the output: hand both connections to a `Tunnel`.
@@ -51,7 +53,7 @@ extension Exchange {
     }
 
     enum Note: Equatable {
-        case answered(Int)
+        case answered(LocalAnswer)
         case cut(afterBodyBytes: Int)
     }
 

@@ -1,20 +1,22 @@
+import Stats
 import EventLoop
 import HTTP1
 
 /// Tether's own responses: errors (`ErrorResponse`) and the redirect to
 /// https. Each closes the connection.
 extension Exchange {
-    /// Writes the response for an `.answer(status)`. With no request parsed
+    /// Writes the response for an `.answer(cause)`. With no request parsed
     /// (a head that failed to parse, a `408` for one that never came) the
     /// access log gets what there is of the first line.
-    mutating func writeAnswer(_ status: Int, _ input: ReceiveBuffer, into output: inout SendQueue, now: UInt64) {
+    mutating func writeAnswer(_ cause: LocalAnswer, _ input: ReceiveBuffer, into output: inout SendQueue, now: UInt64) {
         if state == .head || state == .over {
             nextRequest()
             requestStart = now
             recordFallbackLine(input)
         }
-        let bytes = ErrorResponse.bytes(status: status)
-        self.status = status
+        let bytes = ErrorResponse.bytes(status: cause.status)
+        status = cause.status
+        answer = cause
         bytesToClient = ErrorResponse.bodyLength(bytes)
         output.append(static: bytes)
         keepAlive = false
@@ -34,7 +36,7 @@ extension Exchange {
             HTTPSRedirect.append(buf, request, host: host, portSuffix: portSuffix, permanentForAnyMethod: !safe, into: &output)
             return true
         }
-        guard done else { return .answer(400) }  // no Host (or a Host no URL can carry)
+        guard done else { return .answer(.badHost) }  // no Host (or a Host no URL can carry)
         bytesToClient = 0
         keepAlive = false
         state = .over

@@ -1,3 +1,4 @@
+import Stats
 import EventLoop
 import HTTP1
 
@@ -51,27 +52,27 @@ extension Exchange {
             if output.dropUnsent(after: responseStart) {
                 responseHeadDone = false
                 state = .forwarding
-                return FailureOutcome(action: .answer(f.status), blamesBackend: false, note: .answered(f.status))
+                return FailureOutcome(action: .answer(f.answer), blamesBackend: false, note: .answered(f.answer))
             }
             return FailureOutcome(action: .reset(log: true), blamesBackend: false, note: .cut(afterBodyBytes: bytesToClient))
         }
         switch f {
         case .invalidResponse, .unrelayable:
-            return FailureOutcome(action: .answer(f.status), blamesBackend: false, note: .answered(f.status))
+            return FailureOutcome(action: .answer(f.answer), blamesBackend: false, note: .answered(f.answer))
         default:
-            return FailureOutcome(action: .answer(f.status), blamesBackend: false, note: nil)
+            return FailureOutcome(action: .answer(f.answer), blamesBackend: false, note: nil)
         }
     }
 
     /// `request_timeout` passed: 504, or a reset once part of a response
     /// went out. The backend is not blamed: the limit is the operator's.
-    mutating func requestTimedOut() -> Action { endWith(504) }
+    mutating func requestTimedOut() -> Action { endWith(.requestTimeout) }
 
     /// The client paused its body past `client_body_timeout`.
-    mutating func bodyTimedOut() -> Action { endWith(408) }
+    mutating func bodyTimedOut() -> Action { endWith(.bodyTimeout) }
 
     /// `queue_timeout` passed with no slot: overloaded, try again.
-    mutating func queueTimedOut() -> Action { .answer(503) }
+    mutating func queueTimedOut() -> Action { .answer(.queueTimeout) }
 
     /// `expect_timeout` passed with no word from the backend; returns
     /// whether Tether said `100` for it. Tether forwards the client's
@@ -89,7 +90,7 @@ extension Exchange {
         return true
     }
 
-    func endWith(_ status: Int) -> Action {
-        responseHeadDone ? .reset(log: false) : .answer(status)
+    func endWith(_ cause: LocalAnswer) -> Action {
+        responseHeadDone ? .reset(log: false) : .answer(cause)
     }
 }

@@ -1,3 +1,4 @@
+import Stats
 import EventLoop
 import HTTP1
 
@@ -15,7 +16,7 @@ extension Exchange {
         case .needMore:
             return .wait
         case .failed(let error):
-            return .answer(error.status)
+            return .answer(LocalAnswer(error))
         case .complete(let end):
             headEnd = end
             requestStart = now
@@ -32,7 +33,7 @@ extension Exchange {
         _ route: Route?, _ input: inout ReceiveBuffer, peer: [UInt8], isTLS: Bool, host: [UInt8],
         maxBody: Int, deadline: UInt64, draining: Bool
     ) -> Action {
-        guard let route else { return .answer(503) }
+        guard let route else { return .answer(.noBackend) }
         backendIndex = route.backend
         keyHash = route.keyHash
         sessionSince = route.since
@@ -97,7 +98,7 @@ extension Exchange {
 
     /// The body broke its framing or its size limit mid-stream.
     mutating func requestBodyFailed(_ error: HTTPParseError) -> Action {
-        endWith(error.status)
+        endWith(LocalAnswer(error))
     }
 
     /// The client closed its side: after a whole request, the answer still

@@ -1,4 +1,5 @@
 import HTTP1
+import Stats
 
 /// One request and its response as a state machine: the session reports
 /// what happened (head parsed, routed, attached, body bytes, interim or
@@ -102,6 +103,8 @@ struct Exchange {
     // Access-log and stats facts.
     var requestLine: [UInt8] = []
     var status = 0
+    /// Why Tether answered this request itself (nil: a backend answered).
+    var answer: LocalAnswer? = nil
     var bytesToClient = 0
     /// Request bytes handed to the backend (head and body).
     var bytesToBackend = 0
@@ -159,6 +162,7 @@ struct Exchange {
         deadline = 0
         requestLine.removeAll(keepingCapacity: true)
         status = 0
+        answer = nil
         bytesToClient = 0
         bytesToBackend = 0
         requestStart = 0

@@ -20,8 +20,10 @@ extension LoopContext {
     private func count(_ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, backendNanos: UInt64) {
         loopStats.requests += 1
         let status = e.pointee.status
+        let answer = e.pointee.answer
+        if let answer { loopStats.rejected[answer] += 1 }
         guard e.pointee.backendIndex >= 0 else {
-            loopStats.rejected[status, default: 0] += 1
+            if answer == nil { loopStats.redirects += 1 }
             return
         }
         // A request that outlived a reload counts for its backend if the
@@ -30,10 +32,10 @@ extension LoopContext {
         count(.requests, i)
         // The status classes are what the backend answered; Tether's own
         // answer for a request routed there (502, 504, a 503 from its
-        // queue...) is Tether's, as for a request that found no backend.
-        if !e.pointee.responseHeadDone {
-            loopStats.rejected[status, default: 0] += 1
-        } else if let c = BackendCounter.responses(status: status) {
+        // queue...) is Tether's, counted on the backend by cause.
+        if let answer {
+            if answer.isBackendSide { upstreams[i].stats.answers[answer] += 1 }
+        } else if e.pointee.responseHeadDone, let c = BackendCounter.responses(status: status) {
             count(c, i)
         }
         count(.bytesOut, i, by: e.pointee.bytesToClient)

@@ -72,7 +72,7 @@ extension LoopContext {
     func failed(_ f: BackendFailure, _ outcome: Exchange.FailureOutcome, backend i: Int, _ runtime: ProxyRuntime) {
         if outcome.blamesBackend, let c = currentIndex(runtime, i) { passiveFailure(c, f.reason) }
         switch outcome.note {
-        case .answered(let status): event(backend: i, runtime, "\(f.reason); answered \(status)")
+        case .answered(let cause): event(backend: i, runtime, "\(f.reason); answered \(cause.status) (\(cause.name))")
         case .cut(let n): event(backend: i, runtime, "\(f.reason); response cut after \(n) body bytes")
         case nil: break
         }

@@ -5,7 +5,9 @@ import Stats
 struct LoopStats: Sendable {
     var connectionsTotal = 0
     var requests = 0
-    /// Requests Tether answered itself before routing (400, 408, 413, 414, 431, 501...).
-    var rejected: [Int: Int] = [:]
+    /// Requests Tether answered itself, by cause (routed or not).
+    var rejected = Counters<LocalAnswer>()
+    /// Requests answered with the redirect to https.
+    var redirects = 0
     var perListener: [String: Counters<ListenerCounter>] = [:]
 }

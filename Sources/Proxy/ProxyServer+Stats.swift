@@ -68,15 +68,16 @@ extension ProxyServer {
                 rate1s: rates.0, rate10s: rates.1, rate60s: rates.2))
         }
         var listenerStats: [String: Counters<ListenerCounter>] = [:]
-        var rejected: [Int: Int] = [:]
-        var requests = 0, total = 0, currentConnections = 0, idleConnections = 0, spareExchanges = 0
+        var rejected = Counters<LocalAnswer>()
+        var requests = 0, redirects = 0, total = 0, currentConnections = 0, idleConnections = 0, spareExchanges = 0
         for p in parts {
             idleConnections += p.idleConnections
             spareExchanges += p.spareExchanges
             requests += p.loopStats.requests
             total += p.loopStats.connectionsTotal
             currentConnections += p.connections
-            for (k, v) in p.loopStats.rejected { rejected[k, default: 0] += v }
+            rejected.add(p.loopStats.rejected)
+            redirects += p.loopStats.redirects
             for (k, v) in p.loopStats.perListener { listenerStats[k, default: Counters()].add(v) }
         }
         let listeners = config.listeners.map { l in
@@ -88,7 +89,7 @@ extension ProxyServer {
             routingMode: config.routing.mode.rawValue, balance: config.routing.strategy.rawValue,
             connectionsCurrent: currentConnections, connectionsTotal: total,
             connectionsIdle: idleConnections, spareExchanges: spareExchanges, listeners: listeners,
-            requests: requests, rejected: rejected, reloads: reloads.succeeded, reloadFailures: reloads.failed,
+            requests: requests, rejected: rejected, redirects: redirects, reloads: reloads.succeeded, reloadFailures: reloads.failed,
             lastReloadError: reloads.lastError, store: storeStatus, backends: backends)
     }
 

@@ -1,3 +1,4 @@
+import Stats
 import EventLoop
 import HTTP1
 
@@ -24,7 +25,7 @@ extension ProxySession {
         case .failOver(let carry): failOver(carry)
         case .pumpBody: backend?.pullBody(from: self)
         case .tunnel: Tunnel.open(from: self)
-        case .answer(let status): respond(status)
+        case .answer(let cause): respond(cause)
         case .answered:
             logRequest(backendNanos: 0)
             closeAfterFlush()
@@ -35,10 +36,10 @@ extension ProxySession {
         }
     }
 
-    func respond(_ status: Int) {
+    func respond(_ cause: LocalAnswer) {
         let e = ctx.exchanges.lend(to: self)  // a 408 may answer a connection that sent nothing
         dropBackend()
-        e.pointee.writeAnswer(status, input, into: &output, now: ctx.loop.now)
+        e.pointee.writeAnswer(cause, input, into: &output, now: ctx.loop.now)
         logRequest(backendNanos: 0)
         closeAfterFlush()
     }

@@ -1,4 +1,5 @@
 import EventLoop
+import Stats
 import HTTP1
 
 /// The request's way to a backend: parse, route, queue, connect, body.
@@ -49,7 +50,7 @@ extension ProxySession {
             exchange.pointee.queued(fresh: fresh, carry: carry)
             setDeadline(.queue)
         case .queueFull:
-            respond(503)
+            respond(.queueFull)
         case .refused(let e):
             failed(.connect(e), Exchange.Attempt(queued: carry))
         }

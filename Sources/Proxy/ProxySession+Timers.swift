@@ -1,4 +1,5 @@
 import EventLoop
+import Stats
 
 /// One deadline per session at a time (see `ClientClock`).
 extension ProxySession {
@@ -25,7 +26,7 @@ extension ProxySession {
             guard phase == .exchange, exchange.pointee.expectTimedOut(output: &output) else { return }
             setDeadline(exchange.pointee.clientDeadline)
             flushOutput()
-        case .waited(.header): respond(408)
+        case .waited(.header): respond(.headerTimeout)
         case .waited(.body): perform(exchange.pointee.bodyTimedOut())
         case .waited(.idle), .waited(.tlsIdle): closeNow()
         case .waited(.send): abort()

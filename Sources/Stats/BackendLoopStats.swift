@@ -4,6 +4,8 @@ public struct BackendLoopStats: Sendable {
     public var counters = Counters<BackendCounter>()
     public var latency = LatencyHistogram()
     public var pinned = SessionSketch()
+    /// Tether's own answers to requests routed here (backend-side causes).
+    public var answers = Counters<LocalAnswer>()
 
     public init() {}
 
@@ -12,5 +14,6 @@ public struct BackendLoopStats: Sendable {
         counters.add(other.counters)
         latency.add(other.latency)
         pinned.merge(other.pinned)
+        answers.add(other.answers)
     }
 }

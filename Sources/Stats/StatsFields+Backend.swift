@@ -68,6 +68,15 @@ extension StatsFields {
                 "Tunnels (WebSockets) open now to the backend.") { .int($0[.tunnelsOpen]) },
         counter(.tunnelBytesIn, ["tunnels", "bytes_in"], "tether_backend_tunnel_received_bytes_total", "Tunnel bytes sent to the backend."),
         counter(.tunnelBytesOut, ["tunnels", "bytes_out"], "tether_backend_tunnel_sent_bytes_total", "Tunnel bytes relayed to clients."),
+    ] + LocalAnswer.allCases.filter(\.isBackendSide).map { cause in
+        Backend(["errors", cause.label], metric: "tether_backend_local_answers_total",
+                labels: { [.init("backend", $0.name), .init("code", String(cause.status)), .init("cause", cause.label)] }, .counter,
+                "Requests routed here that Tether answered \(cause.status) itself: \(LocalAnswer.meaning(cause)).") { .int($0.traffic.answers[cause]) }
+            .family("Requests routed to the backend that Tether answered itself, by status and cause (never in `responses`, which are the backend's own).")
+    } + [
+        Backend(["errors", "total"], .counter, column: "errors", "All of the causes above (the dashboard lists them on hover).") { b in
+            .int(LocalAnswer.allCases.reduce(0) { $0 + b.traffic.answers[$1] })
+        },
         Backend(["latency_ms", "p50"], .gauge, column: "p50ms", "Response time, median (upper bound of its bucket).") { .number($0.traffic.latency.quantile(0.5)) },
         Backend(["latency_ms", "p90"], .gauge, "Response time, 90th percentile.") { .number($0.traffic.latency.quantile(0.9)) },
         Backend(["latency_ms", "p99"], .gauge, column: "p99ms", "Response time, 99th percentile.") { .number($0.traffic.latency.quantile(0.99)) },

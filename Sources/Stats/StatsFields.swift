@@ -8,13 +8,6 @@ public enum StatsFields {
     public typealias Listener = StatsField<StatsSnapshot.Listener>
     public typealias Backend = StatsField<StatsSnapshot.Backend>
 
-    /// Tether's own answers by reason, as `/stats` and `/metrics` name them.
-    public static let rejectReasons: [(status: Int, reason: String)] = [
-        (400, "bad_request"), (408, "timeout"), (413, "body_too_large"), (414, "uri_too_long"),
-        (417, "expectation_failed"), (431, "headers_too_large"), (501, "not_implemented"), (502, "bad_gateway"),
-        (503, "no_backend"), (504, "gateway_timeout"),
-    ]
-
     public static let global: [Global] = [
         Global(["version"], metric: "tether_build_info", labels: { [.init("version", $0.version)] }, .info,
                "Tether's version (the metric is 1, with the version as a label).") { .text($0.version) }
@@ -31,15 +24,16 @@ public enum StatsFields {
                "Per-request state with buffers kept ready by the loops.") { .int($0.spareExchanges) },
         .rows(["connections", "listeners"], .listeners, "One object per listener (below)."),
         Global(["requests"], metric: "tether_requests_total", .counter, "Requests received (answered by a backend or by Tether).") { .int($0.requests) },
-    ] + rejectReasons.map { r in
-        Global(["rejected", r.reason], metric: "tether_rejected_requests_total",
-               labels: { _ in [.init("code", String(r.status)), .init("reason", r.reason)] }, .counter,
-               "Requests Tether answered itself with \(r.status).") { .int($0.rejected[r.status] ?? 0) }
-            .family("Requests Tether answered itself, by status and reason.")
+    ] + LocalAnswer.allCases.map { cause in
+        Global(["rejected", cause.label], metric: "tether_rejected_requests_total",
+               labels: { _ in [.init("code", String(cause.status)), .init("cause", cause.label)] }, .counter,
+               "\(cause.status): \(LocalAnswer.meaning(cause)).") { .int($0.rejected[cause]) }
+            .family("Requests Tether answered itself, by status and cause (a backend's own statuses are in tether_backend_responses_total).")
     } + [
-        Global(["rejected", "other"], .counter, "Tether's own answers with any other status.") { s in
-            .int(s.rejected.filter { k, _ in !rejectReasons.contains { $0.status == k } }.values.reduce(0, +))
+        Global(["rejected", "total"], .counter, "All of Tether's own error answers (the causes above).") { s in
+            .int(LocalAnswer.allCases.reduce(0) { $0 + s.rejected[$1] })
         },
+        Global(["redirects"], metric: "tether_redirects_total", .counter, "Requests answered with the redirect to https (`redirect_https` listeners).") { .int($0.redirects) },
         Global(["reloads", "succeeded"], metric: "tether_config_reloads_total", labels: { _ in [.init("result", "success")] },
                .counter, "Configuration reloads, by result.") { .int($0.reloads) },
         Global(["reloads", "failed"], metric: "tether_config_reloads_total", labels: { _ in [.init("result", "failure")] },

@@ -59,7 +59,7 @@ public enum StatsReference {
             idleConnections: 0, maxConns: 0, queued: 0, traffic: BackendLoopStats(), sessionsPinned: 0, rate1s: 0, rate10s: 0, rate60s: 0)
         let global = StatsSnapshot(
             version: "0", uptimeSeconds: 0, loops: 1, routingMode: "sticky", balance: "round_robin", connectionsCurrent: 0,
-            connectionsTotal: 0, connectionsIdle: 0, spareExchanges: 0, listeners: [listener], requests: 0, rejected: [:],
+            connectionsTotal: 0, connectionsIdle: 0, spareExchanges: 0, listeners: [listener], requests: 0, rejected: Counters(), redirects: 0,
             reloads: 0, reloadFailures: 0, lastReloadError: nil, store: StoreStatus(url: "redis://127.0.0.1:6379"), backends: [backend])
         return (global, listener, backend)
     }()

@@ -86,8 +86,10 @@ public struct StatsSnapshot: Sendable {
     public var spareExchanges: Int
     public var listeners: [Listener]
     public var requests: Int
-    /// Requests Tether answered itself, by status (400, 408, 413, 414, 431...).
-    public var rejected: [Int: Int]
+    /// Requests Tether answered itself, by cause.
+    public var rejected: Counters<LocalAnswer>
+    /// Requests answered with the redirect to https.
+    public var redirects: Int
     public var reloads: Int
     public var reloadFailures: Int
     public var lastReloadError: String?
@@ -97,7 +99,7 @@ public struct StatsSnapshot: Sendable {
     public init(
         version: String, uptimeSeconds: Int, loops: Int, routingMode: String, balance: String, connectionsCurrent: Int,
         connectionsTotal: Int, connectionsIdle: Int, spareExchanges: Int, listeners: [Listener], requests: Int,
-        rejected: [Int: Int], reloads: Int, reloadFailures: Int, lastReloadError: String?, store: StoreStatus,
+        rejected: Counters<LocalAnswer>, redirects: Int, reloads: Int, reloadFailures: Int, lastReloadError: String?, store: StoreStatus,
         backends: [Backend]
     ) {
         self.version = version
@@ -112,6 +114,7 @@ public struct StatsSnapshot: Sendable {
         self.listeners = listeners
         self.requests = requests
         self.rejected = rejected
+        self.redirects = redirects
         self.reloads = reloads
         self.reloadFailures = reloadFailures
         self.lastReloadError = lastReloadError

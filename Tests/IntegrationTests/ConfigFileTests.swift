@@ -113,7 +113,7 @@ import Testing
 
     /// A request in flight during a reload finishes on its own snapshot and
     /// still counts for its backend when the reload kept it (it used to be
-    /// counted as one of Tether's own answers, "rejected: other").
+    /// counted as one of Tether's own answers).
     @Test func aRequestAcrossAReloadCountsForItsBackend() throws {
         let kept = try TestBackend(name: "kept")
         let added = try TestBackend(name: "added")
@@ -131,7 +131,7 @@ import Testing
         let backends = try #require(stats["backends"] as? [[String: Any]])
         #expect(backends.first { $0["name"] as? String == "kept" }?["requests"] as? Int == 1)
         #expect(backends.first { $0["name"] as? String == "added" }?["requests"] as? Int == 0)
-        #expect((stats["rejected"] as? [String: Any])?["other"] as? Int == 0)
+        #expect((stats["rejected"] as? [String: Any])?["total"] as? Int == 0)
         #expect(stats["requests"] as? Int == 1)
     }
 

@@ -45,6 +45,8 @@ import Testing
         let backend = try #require((stats["backends"] as? [[String: Any]])?.first)
         #expect(backend["requests"] as? Int == 5)
         #expect(backend["responses"] as? [String: Int] == ["1xx": 0, "2xx": 1, "3xx": 0, "4xx": 0, "5xx": 0])
-        #expect((stats["rejected"] as? [String: Int])?["bad_gateway"] == 4)
+        #expect((stats["rejected"] as? [String: Int])?["invalid_response"] == 4)
+        #expect((stats["rejected"] as? [String: Int])?["total"] == 4)
+        #expect((backend["errors"] as? [String: Int])?["invalid_response"] == 4, "counted on the backend too, apart from its own statuses")
     }
 }

@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import Stats
 import Testing
 
 @testable import Proxy
@@ -9,11 +10,12 @@ import Testing
 @Suite struct ExchangeAnswerTests {
     /// Each is a whole response a client's parser accepts, with its status,
     /// an exact length and `Connection: close`.
-    @Test(arguments: [400, 408, 413, 414, 417, 431, 501, 502, 503, 504])
-    func everyStatusTetherAnswersIsACompleteResponseThatCloses(status: Int) {
+    @Test(arguments: LocalAnswer.allCases)
+    func everyStatusTetherAnswersIsACompleteResponseThatCloses(cause: LocalAnswer) {
+        let status = cause.status
         var d = ExchangeDriver()
         _ = d.request("GET /p HTTP/1.1\r\nHost: a\r\n\r\n")
-        d.answer(status)
+        d.answer(cause)
         let bytes = d.output.bytes
         var head = ResponseHead()
         var parser = ResponseParser()
@@ -32,15 +34,15 @@ import Testing
     @Test func aHeadThatDidNotParseIsLoggedAsWhatThereIsOfItsFirstLine() {
         var d = ExchangeDriver()
         d.client("GET /\u{01}\"x HTTP/1.1\r\nHost: a\r\n\r\n")
-        #expect(d.parse() == .answer(400))
-        d.answer(400)
+        #expect(d.parse() == .answer(.badRequestLine))
+        d.answer(.badRequestLine)
         #expect(d.requestLine == "GET /??x HTTP/1.1", "control bytes and quotes are masked")
         #expect(d.exchange.backendIndex == -1, "counted as Tether's own answer")
     }
 
     @Test func aConnectionThatSentNothingGets408() {
         var d = ExchangeDriver()
-        d.answer(408)
+        d.answer(.headerTimeout)
         #expect(d.queuedForClient.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
         #expect(d.requestLine == "" && d.exchange.requestStart == d.now)
     }
@@ -52,7 +54,7 @@ import Testing
         #expect(d.backend("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") != .more)
         d.client("GET /slow")
         #expect(d.parse() == .wait)
-        d.answer(408)
+        d.answer(.headerTimeout)
         #expect(d.requestLine == "GET /slow" && d.exchange.backendIndex == -1 && d.exchange.status == 408)
     }
 
@@ -77,10 +79,10 @@ import Testing
         var d = ExchangeDriver()
         d.client("GET / HTTP/1.0\r\n\r\n")
         #expect(d.parse() == .route)
-        #expect(d.exchange.redirect(d.input, portSuffix: [], into: &d.output) == .answer(400))
+        #expect(d.exchange.redirect(d.input, portSuffix: [], into: &d.output) == .answer(.badHost))
         var e = ExchangeDriver()
         e.client("GET / HTTP/1.1\r\nHost: a_b\r\n\r\n")
         #expect(e.parse() == .route)
-        #expect(e.exchange.redirect(e.input, portSuffix: [], into: &e.output) == .answer(400))
+        #expect(e.exchange.redirect(e.input, portSuffix: [], into: &e.output) == .answer(.badHost))
     }
 }

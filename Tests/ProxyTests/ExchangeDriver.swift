@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import Stats
 
 @testable import Proxy
 
@@ -135,8 +136,8 @@ struct ExchangeDriver {
     }
 
     /// Tether's own answer, as the session writes it.
-    mutating func answer(_ status: Int) {
-        exchange.writeAnswer(status, input, into: &output, now: now)
+    mutating func answer(_ cause: LocalAnswer) {
+        exchange.writeAnswer(cause, input, into: &output, now: now)
     }
 
     // MARK: Reading the streams

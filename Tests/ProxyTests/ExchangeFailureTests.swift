@@ -1,6 +1,7 @@
 import EventLoop
 import Glibc
 import HTTP1
+import Stats
 import Testing
 
 @testable import Proxy
@@ -24,14 +25,14 @@ import Testing
         var d = ExchangeDriver()
         _ = d.request("POST /pay HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
         d.attach()
-        #expect(d.fail(.closed, reused: true) == .init(action: .answer(502), blamesBackend: true, note: nil))
+        #expect(d.fail(.closed, reused: true) == .init(action: .answer(.backendReset), blamesBackend: true, note: nil))
     }
 
     @Test func aBodylessPostThatGotNoAnswerIsNotRepeatedEither() {
         var d = ExchangeDriver()
         _ = d.request("POST /do HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
         d.attach()
-        #expect(d.fail(.io(ECONNRESET)).action == .answer(502), "not idempotent: it may have been done")
+        #expect(d.fail(.io(ECONNRESET)).action == .answer(.backendReset), "not idempotent: it may have been done")
     }
 
     @Test func anIdempotentRequestThatGotNoByteGoesToTheNextBackend() {
@@ -49,7 +50,7 @@ import Testing
         _ = d.request("GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
         d.attach()
         #expect(d.backend("HTTP/1.1 200 OK\r\nContent-") == .more)
-        #expect(d.fail(.closed, received: true).action == .answer(502))
+        #expect(d.fail(.closed, received: true).action == .answer(.backendReset))
     }
 
     @Test func aRefusedConnectionSendsTheQueuedBytesToTheNextBackendAndRepinsTheSession() {
@@ -72,19 +73,19 @@ import Testing
         _ = d.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         let refused = d.exchange.backendFailed(.connect(ECONNREFUSED), .init(queued: .head), output: &d.output)
         #expect(refused.action == .failOver(carry: .head), "refused at once: the head again, and the body from the buffer")
-        #expect(d.exchange.giveUp(output: &d.output) == .init(action: .answer(502), blamesBackend: false, note: nil))
+        #expect(d.exchange.giveUp(output: &d.output) == .init(action: .answer(.backendRefused), blamesBackend: false, note: nil))
         var t = ExchangeDriver()
         _ = t.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         t.attach()
         #expect(t.fail(.connectTimeout).action == .failOver(carry: .bytes(t.send.bytes)))
-        #expect(t.exchange.giveUp(output: &t.output).action == .answer(504))
+        #expect(t.exchange.giveUp(output: &t.output).action == .answer(.connectTimeout))
     }
 
     @Test func aSlowBackendIs504AndIsBlamed() {
         var d = ExchangeDriver()
         _ = d.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         d.attach()
-        #expect(d.fail(.responseTimeout) == .init(action: .answer(504), blamesBackend: true, note: nil))
+        #expect(d.fail(.responseTimeout) == .init(action: .answer(.backendTimeout), blamesBackend: true, note: nil))
     }
 
     @Test func anInvalidResponseIs502WithANoteForTheOperator() {
@@ -95,7 +96,7 @@ import Testing
             Issue.record("two lengths are not a response")
             return
         }
-        #expect(d.fail(f, received: true) == .init(action: .answer(502), blamesBackend: true, note: .answered(502)))
+        #expect(d.fail(f, received: true) == .init(action: .answer(.invalidResponse), blamesBackend: true, note: .answered(.invalidResponse)))
     }
 
     @Test func anUnrelayableResponseIs502ButNotTheBackendsFault() {
@@ -106,7 +107,7 @@ import Testing
             Issue.record("an upgrade nobody asked for cannot be relayed")
             return
         }
-        #expect(d.fail(f, received: true) == .init(action: .answer(502), blamesBackend: false, note: .answered(502)))
+        #expect(d.fail(f, received: true) == .init(action: .answer(.invalidResponse), blamesBackend: false, note: .answered(.invalidResponse)))
     }
 
     @Test func aResponseHeadNothingOfWhichWasWrittenBecomesAClean502() {
@@ -115,9 +116,9 @@ import Testing
         d.attach()
         #expect(d.backend("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome") == .more)
         let out = d.fail(.closed, received: true)
-        #expect(out == .init(action: .answer(502), blamesBackend: true, note: .answered(502)))
+        #expect(out == .init(action: .answer(.backendReset), blamesBackend: true, note: .answered(.backendReset)))
         #expect(d.output.isEmpty && !d.exchange.responseHeadDone, "the head promising 100 bytes is taken back")
-        d.answer(502)
+        d.answer(.backendReset)
         #expect(d.queuedForClient.hasPrefix("HTTP/1.1 502 Bad Gateway\r\n"))
         #expect(d.requestLine == "GET / HTTP/1.1")
     }
@@ -145,9 +146,9 @@ import Testing
         var d = ExchangeDriver()
         _ = d.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         d.exchange.queued(fresh: false, carry: .head)
-        #expect(d.exchange.queueTimedOut() == .answer(503))
-        #expect(d.exchange.requestTimedOut() == .answer(504), "request_timeout counts while queued too")
-        d.answer(503)
+        #expect(d.exchange.queueTimedOut() == .answer(.queueTimeout))
+        #expect(d.exchange.requestTimedOut() == .answer(.requestTimeout), "request_timeout counts while queued too")
+        d.answer(.queueTimeout)
         #expect(d.exchange.backendIndex == 0, "counted against the backend it waited for")
         #expect(d.exchange.state == .over && !d.exchange.keepAlive)
     }

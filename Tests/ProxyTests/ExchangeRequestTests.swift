@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import Stats
 import Testing
 
 @testable import Proxy
@@ -52,37 +53,38 @@ import Testing
     }
 
     @Test(arguments: [
-        ("GET / HTTP/1.1\r\n\r\n", 400),  // no Host
-        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: a\r\nX: y\n\r\n", 400),  // bare LF
-        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
-        ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 400),
-        ("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 501),
-        ("POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", 417),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2048\r\n\r\n", 413),
+        ("GET / HTTP/1.1\r\n\r\n", LocalAnswer.badHost, 400),  // no Host
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", .badFraming, 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", .badHost, 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: y\n\r\n", .badHeader, 400),  // bare LF
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", .notImplemented, 501),
+        ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", .badRequestLine, 400),
+        ("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", .notImplemented, 501),
+        ("POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", .expectationFailed, 417),
+        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2048\r\n\r\n", .bodyTooLarge, 413),
     ])
-    func aHeadThatMustBeRefusedIsAnswered(head: String, status: Int) {
+    func aHeadThatMustBeRefusedIsAnsweredWithItsCause(head: String, cause: LocalAnswer, status: Int) {
         var d = ExchangeDriver(limits: HTTPLimits(maxBodySize: 1024))
         d.client(head)
-        #expect(d.parse() == .answer(status))
+        #expect(d.parse() == .answer(cause))
+        #expect(cause.status == status)
     }
 
     @Test func aTargetOverTheLineLimitIs414AndTooManyFieldsAre431() {
         var d = ExchangeDriver(limits: HTTPLimits(maxRequestLine: 64, maxHeaderCount: 3))
         d.client("GET /" + String(repeating: "a", count: 100) + " HTTP/1.1\r\nHost: a\r\n\r\n")
-        #expect(d.parse() == .answer(414))
+        #expect(d.parse() == .answer(.uriTooLong))
         var e = ExchangeDriver(limits: HTTPLimits(maxHeaderCount: 3))
         e.client("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
-        #expect(e.parse() == .answer(431))
+        #expect(e.parse() == .answer(.headersTooLarge))
     }
 
     @Test func noBackendForTheRequestIs503() {
         var d = ExchangeDriver()
         d.client("GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(d.parse() == .route)
-        #expect(d.route(nil) == .answer(503))
-        d.answer(503)
+        #expect(d.route(nil) == .answer(.noBackend))
+        d.answer(.noBackend)
         #expect(d.queuedForClient.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
         #expect(d.queuedForClient.contains("Retry-After: 1\r\n"))
         #expect(d.requestLine == "GET /x HTTP/1.1", "the log names the request that found no backend")
@@ -98,7 +100,7 @@ import Testing
             Issue.record("the body broke its limit")
             return
         }
-        #expect(d.exchange.requestBodyFailed(error) == .answer(413))
+        #expect(d.exchange.requestBodyFailed(error) == .answer(.bodyTooLarge))
     }
 
     @Test func aBrokenChunkIs400BeforeTheResponseAndAResetAfter() {
@@ -110,7 +112,7 @@ import Testing
             Issue.record("a chunk size must be hex")
             return
         }
-        #expect(d.exchange.requestBodyFailed(error) == .answer(400))
+        #expect(d.exchange.requestBodyFailed(error) == .answer(.badFraming))
 
         var late = ExchangeDriver()
         _ = late.request("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -195,7 +197,7 @@ import Testing
         var d = ExchangeDriver()
         _ = d.request("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         d.attach()
-        #expect(d.exchange.requestTimedOut() == .answer(504))
+        #expect(d.exchange.requestTimedOut() == .answer(.requestTimeout))
         #expect(d.backend("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\npart") == .more)
         #expect(d.exchange.requestTimedOut() == .reset(log: false))
     }
@@ -204,7 +206,7 @@ import Testing
         var d = ExchangeDriver()
         _ = d.request("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc")
         d.attach()
-        #expect(d.exchange.bodyTimedOut() == .answer(408))
+        #expect(d.exchange.bodyTimedOut() == .answer(.bodyTimeout))
         #expect(d.backend("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n") == .more)
         #expect(d.exchange.bodyTimedOut() == .reset(log: false))
     }

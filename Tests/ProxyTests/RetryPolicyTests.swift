@@ -1,3 +1,4 @@
+import Stats
 import Testing
 
 @testable import Proxy
@@ -43,9 +44,12 @@ import Testing
     }
 
     @Test func statusesAndBlame() {
-        #expect(BackendFailure.connectTimeout.status == 504 && BackendFailure.responseTimeout.status == 504)
-        #expect(BackendFailure.connect(111).status == 502 && BackendFailure.closed.status == 502)
-        #expect(BackendFailure.invalidResponse(.invalidStatusLine).status == 502)
+        #expect(BackendFailure.connectTimeout.answer == .connectTimeout && BackendFailure.responseTimeout.answer == .backendTimeout)
+        #expect(BackendFailure.connectTimeout.answer.status == 504 && BackendFailure.responseTimeout.answer.status == 504)
+        #expect(BackendFailure.connect(111).answer == .backendRefused && BackendFailure.closed.answer == .backendReset)
+        #expect(BackendFailure.io(104).answer == .backendReset && BackendFailure.connect(111).answer.status == 502)
+        #expect(BackendFailure.invalidResponse(.invalidStatusLine).answer == .invalidResponse)
+        #expect(BackendFailure.unrelayable("x").answer == .invalidResponse && BackendFailure.closed.answer.status == 502)
         #expect(BackendFailure.closed.blamesBackend)
         #expect(!BackendFailure.unrelayable("response head over max_header_size").blamesBackend, "Tether's limit, not the backend's health")
     }

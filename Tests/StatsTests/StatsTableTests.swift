@@ -23,6 +23,9 @@ import Testing
             checkHistory: [CheckResult(ok: false, status: 0, latencyMillis: 0, detail: "refused", at: 15)], checksEnabled: true,
             activeConnections: 3, idleConnections: 4, maxConns: 5, queued: 6, traffic: traffic, sessionsPinned: 7,
             rate1s: 8, rate10s: 9.5, rate60s: 10)
+        var rejected = Counters<LocalAnswer>()
+        rejected[.badHost] = 17
+        rejected[.noBackend] = 18
         return StatsSnapshot(
             version: "9.9.9", uptimeSeconds: 11, loops: 2, routingMode: "sticky", balance: "round_robin", connectionsCurrent: 12,
             connectionsTotal: 13, connectionsIdle: 14, spareExchanges: 15,
@@ -30,7 +33,7 @@ import Testing
                 StatsSnapshot.Listener(address: "127.0.0.1:8080", tls: false, counters: listener),
                 StatsSnapshot.Listener(address: "127.0.0.1:8443", tls: true, counters: listener),
             ],
-            requests: 16, rejected: [400: 17, 503: 18, 418: 19], reloads: 20, reloadFailures: 21, lastReloadError: "proxy.conf:1:1: x",
+            requests: 16, rejected: rejected, redirects: 19, reloads: 20, reloadFailures: 21, lastReloadError: "proxy.conf:1:1: x",
             store: StoreStatus(url: "redis://127.0.0.1:6379"), backends: [backend])
     }
 
@@ -73,7 +76,9 @@ import Testing
         #expect(listeners[0]["tls_handshakes"] == nil, "a plain listener has no handshake counts")
         #expect((listeners[1]["tls_handshakes"] as? [String: Any])?["resumed"] as? Int == 50 + ListenerCounter.tlsResumed.rawValue)
         let rejected = try #require(j["rejected"] as? [String: Any])
-        #expect(rejected["bad_request"] as? Int == 17 && rejected["no_backend"] as? Int == 18 && rejected["other"] as? Int == 19)
+        #expect(rejected["bad_host"] as? Int == 17 && rejected["no_backend"] as? Int == 18 && rejected["total"] as? Int == 35)
+        #expect(rejected.count == LocalAnswer.allCases.count + 1, "one key per cause, and the total")
+        #expect(j["redirects"] as? Int == 19)
         #expect((j["session_store"] as? [String: Any])?["state"] as? String == "unknown")
         let b = try #require((j["backends"] as? [[String: Any]])?.first)
         #expect(b["state"] as? String == "draining")
