@@ -3,28 +3,45 @@ import HTTPServer
 import Proxy
 import Stats
 
-/// What the admin endpoint answers: `/healthz`, then (with the token, when
-/// one is configured) the dashboard, `/stats`, `/metrics`, and the backend
-/// actions. Stats and actions run on the proxy's control queue and answer
-/// later through the responder.
+/// What the admin endpoint answers: `/healthz` to anyone; the login form
+/// when a token is configured; then, to a request that proves a role (see
+/// `AdminAccess`), the dashboard, `/stats`, `/metrics`, and (admin role
+/// only) the backend actions. Stats and actions run on the proxy's control
+/// queue and answer later through the responder.
 struct AdminRoutes: Sendable {
     let server: ProxyServer
-    /// The bearer token as bytes (nil: none required).
-    let token: [UInt8]?
+    let access: AdminAccess
 
     func handle(_ request: HTTPRequest, _ responder: HTTPResponder) -> HTTPResponse? {
         let path = request.path
         if path == "/healthz" {
             return HTTPResponse(200, "text/plain", "ok\n", fields: Self.noStore)
         }
-        guard authorized(request.header("authorization")) else {
-            return HTTPResponse(401, "text/plain", "bearer token required\n", fields: Self.noStore + [("WWW-Authenticate", "Bearer realm=\"tether\"")])
+        // Every state change, login and logout included, comes from the
+        // dashboard's own page or from a client that names no site.
+        if request.method == "POST" && Self.crossSite(request) {
+            return HTTPResponse(403, "text/plain", "cross-site request refused: admin actions come from the dashboard's own page, or from a client that sends no Origin\n", fields: Self.noStore)
+        }
+        if path == "/login" {
+            guard access.required else { return HTTPResponse(status: 303, fields: Self.noStore + [("Location", "/")], body: .bytes([])) }
+            return login(request)
+        }
+        if path == "/logout" {
+            guard request.method == "POST" else { return HTTPResponse(405, "text/plain", "use POST\n", fields: Self.noStore + [("Allow", "POST")]) }
+            return HTTPResponse(status: 303, fields: Self.noStore + [("Location", "/login"), ("Set-Cookie", AdminAccess.clearCookie)], body: .bytes([]))
+        }
+        let role = access.role(of: request)
+        guard role > .none else {
+            if path == "/" && request.method == "GET" && request.header("authorization") == nil {
+                return HTTPResponse(status: 303, fields: Self.noStore + [("Location", "/login")], body: .bytes([]))
+            }
+            return HTTPResponse(401, "text/plain", "bearer token required (or log in at /login)\n", fields: Self.noStore + [("WWW-Authenticate", "Bearer realm=\"tether\"")])
         }
         let parts = path.split(separator: "/").map(String.init)
         if parts.count == 3 && parts[0] == "backends" {
             guard request.method == "POST" else { return HTTPResponse(405, "text/plain", "use POST\n", fields: Self.noStore + [("Allow", "POST")]) }
-            guard !Self.crossSite(request) else {
-                return HTTPResponse(403, "text/plain", "cross-site request refused: backend actions come from the dashboard's own page, or from a client that sends no Origin\n", fields: Self.noStore)
+            guard role == .write else {
+                return HTTPResponse(403, "text/plain", "read-only token: backend actions need the admin token\n", fields: Self.noStore)
             }
             let state: AdminState
             switch parts[2] {
@@ -48,7 +65,8 @@ struct AdminRoutes: Sendable {
         }
         switch path {
         case "/":
-            return HTTPResponse(200, "text/html; charset=utf-8", Dashboard.html, fields: Self.noStore)
+            let page = role == .read ? Dashboard.readOnly : access.required ? Dashboard.withLogout : Dashboard.open
+            return HTTPResponse(200, "text/html; charset=utf-8", page, fields: Self.noStore + Self.pageFields)
         case "/stats":
             server.stats { responder.respond(HTTPResponse(200, "application/json", StatsJSON.render($0), fields: Self.noStore)) }
             return nil
@@ -59,6 +77,35 @@ struct AdminRoutes: Sendable {
             return HTTPResponse(404, "text/plain", "not found: try /, /stats, /metrics, /healthz\n", fields: Self.noStore)
         }
     }
+
+    /// `GET /login`: the form; `POST /login`: the token it sent, exchanged
+    /// for the session cookie and a redirect to the dashboard (the token
+    /// travels in the body only, never in a URL or a log).
+    private func login(_ request: HTTPRequest) -> HTTPResponse {
+        switch request.method {
+        case "GET", "HEAD":
+            return HTTPResponse(200, "text/html; charset=utf-8", LoginPage.html(failed: false), fields: Self.noStore + Self.pageFields)
+        case "POST":
+            let presented = AdminAccess.formField(request.body, name: "token") ?? []
+            let role = access.role(presenting: presented)
+            guard role > .none else {
+                return HTTPResponse(401, "text/html; charset=utf-8", LoginPage.html(failed: true), fields: Self.noStore + Self.pageFields)
+            }
+            return HTTPResponse(status: 303, fields: Self.noStore + [("Location", "/"), ("Set-Cookie", access.setCookie(for: role))], body: .bytes([]))
+        default:
+            return HTTPResponse(405, "text/plain", "use GET or POST\n", fields: Self.noStore + [("Allow", "GET, POST")])
+        }
+    }
+
+    /// The pages are never framed by another site (clickjacking) and load
+    /// nothing from elsewhere. `same-origin`, not `no-referrer`: with the
+    /// latter Chromium sends `Origin: null` on the form's own POST, which
+    /// the cross-site check must refuse.
+    static let pageFields = [
+        ("X-Frame-Options", "DENY"),
+        ("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+        ("Referrer-Policy", "same-origin"),
+    ]
 
     static let noStore = [("Cache-Control", "no-store")]
 
@@ -72,17 +119,5 @@ struct AdminRoutes: Sendable {
         guard let origin = request.header("origin")?.lowercased() else { return false }
         guard let host = request.header("host")?.lowercased() else { return true }
         return origin != "http://\(host)" && origin != "https://\(host)"
-    }
-
-    /// Constant-time comparison of the presented `Bearer` token with the configured one.
-    func authorized(_ header: String?) -> Bool {
-        guard let token else { return true }
-        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return false }
-        let presented = Array(header.utf8.dropFirst(7))
-        var diff = UInt8(truncatingIfNeeded: presented.count ^ token.count)
-        for i in 0..<token.count {
-            diff |= token[i] ^ (i < presented.count ? presented[i] : 0)
-        }
-        return diff == 0
     }
 }

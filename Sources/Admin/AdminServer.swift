@@ -24,7 +24,7 @@ public final class AdminServer: @unchecked Sendable {
         }
         let fd: Int32
         do { fd = try Socket.listen(address, backlog: 64) } catch { throw .socket(error) }
-        let routes = AdminRoutes(server: server, token: config.token.map { Array($0.utf8) })
+        let routes = AdminRoutes(server: server, access: AdminAccess(token: config.token, readToken: config.readToken))
         self.routes = routes
         http = HTTPServer(fd: fd, loop: server.loops[0], limits: Self.limits, idleTimeout: 30_000_000_000) { request, responder in
             routes.handle(request, responder)

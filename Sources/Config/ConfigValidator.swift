@@ -92,6 +92,15 @@ enum ConfigValidator {
         if let token = c.admin.token, token.count < 8 {
             fail(locations.firstOf["admin"], "admin token is \(token.count) characters; use at least 8")
         }
+        if let read = c.admin.readToken {
+            if read.count < 8 {
+                fail(locations.firstOf["admin"], "admin read_token is \(read.count) characters; use at least 8")
+            } else if c.admin.token == nil {
+                fail(locations.firstOf["admin"], "admin read_token needs a token too: without one, anyone may change what read_token only lets them read")
+            } else if read == c.admin.token {
+                fail(locations.firstOf["admin"], "admin read_token is the same as token: give it its own value")
+            }
+        }
         if let problem = c.admin.exposureProblem {
             fail(locations.firstOf["admin"], problem)
         }

@@ -39,7 +39,8 @@ enum Directives {
         DirectiveSpec(
             name: "admin", arguments: [.init(name: "address", kind: .address)],
             options: [
-                .init(key: "token", kind: .string, defaultText: "none", summary: "bearer token required on every admin request"),
+                .init(key: "token", kind: .string, defaultText: "none", summary: "required on every admin request: as a bearer token, or typed once into the dashboard's login form"),
+                .init(key: "read_token", kind: .string, defaultText: "none", summary: "a second token that reads (dashboard, `/stats`, `/metrics`) but changes nothing: for Prometheus and monitors"),
                 .init(key: "insecure", kind: .flag, defaultText: "off", summary: "accept an address other hosts can reach with no token"),
             ],
             defaultText: "127.0.0.1:9090",
@@ -47,6 +48,7 @@ enum Directives {
         ) { c, v in
             c.admin.address = v.argument(0)?.text ?? c.admin.address
             c.admin.token = v.options["token"]?.text
+            c.admin.readToken = v.options["read_token"]?.text
             c.admin.insecure = v.options["insecure"]?.bool ?? false
         },
         DirectiveSpec(

@@ -61,6 +61,8 @@ public struct AdminConfig: Sendable, Equatable {
     /// Bearer token required on every admin request; nil = none (then the
     /// address must be loopback, or `insecure` said).
     public var token: String? = nil
+    /// A token that reads and changes nothing (Prometheus scrapes with it).
+    public var readToken: String? = nil
     /// The operator accepts an admin endpoint other hosts reach with no token.
     public var insecure = false
 

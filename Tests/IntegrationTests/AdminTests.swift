@@ -54,8 +54,9 @@ import Testing
         #expect(connections["total"] as? Int == 19)
         #expect(connections["current"] as? Int == 0)
         let rejected = try #require(st["rejected"] as? [String: Int])
-        #expect(rejected["bad_request"] == 2)
+        #expect(rejected["bad_host"] == 2, "no Host, and two of them")
         #expect(rejected["uri_too_long"] == 1)
+        #expect(rejected["total"] == 3)
         let backends = try #require(st["backends"] as? [[String: Any]])
         #expect(backends.count == 3)
         let backendKeys = ["name", "address", "weight", "route", "backup", "state", "admin_state", "healthy", "since", "check",
@@ -90,7 +91,7 @@ import Testing
         #expect(status == 0, "\(output)")
         let lines = output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         let header = try #require(lines.first { $0.first == "backend" })
-        #expect(header == ["backend", "state", "requests", "req/s", "2xx", "4xx", "5xx", "retries", "failovers", "new", "sticky", "pinned", "recreated", "broken", "tunnels", "p50ms", "p99ms", "last", "check"])
+        #expect(header == ["backend", "state", "requests", "req/s", "2xx", "4xx", "5xx", "retries", "failovers", "new", "sticky", "pinned", "recreated", "broken", "tunnels", "errors", "p50ms", "p99ms", "last", "check"])
         let st = try Self.json(s.adminPort)
         for b in st["backends"] as? [[String: Any]] ?? [] {
             let row = try #require(lines.first { $0.first == b["name"] as? String }, "no row for \(b["name"] ?? "?")")
@@ -130,6 +131,84 @@ import Testing
         #expect(try Curl.status(["-X", "POST", "http://127.0.0.1:\(s.adminPort)/backends/app1/drain"]) == 401)
         #expect(try Curl.status(["-H", "Authorization: Bearer s3cret-admin-token", "http://127.0.0.1:\(s.adminPort)/stats"]) == 200)
         #expect(try Curl.status(["http://127.0.0.1:\(s.adminPort)/healthz"]) == 200)
+    }
+
+    /// A browser cannot send a bearer token: the login form takes it once,
+    /// in a POST body, and gives back a cookie that is not the token.
+    @Test func theLoginFormExchangesTheTokenForACookie() throws {
+        let s = try Self.setup(adminOptions: "token=\"s3cret-admin-token\" read_token=\"reader-token-42\"")
+        let admin = "http://127.0.0.1:\(s.adminPort)"
+        let root = try Curl.run(["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "\(admin)/"])
+        #expect(root.stdout == "303 \(admin)/login", "a browser without the cookie goes to the form")
+        let form = try Curl.run(["\(admin)/login"]).stdout
+        #expect(form.contains("<form method=\"post\" action=\"/login\">") && form.contains("type=\"password\""))
+        #expect(try Curl.status(["--data", "token=wrong-token-value", "\(admin)/login"]) == 401)
+        #expect(try Curl.status(["--data", "token=s3cret-admin-token", "-H", "Origin: http://evil.example", "\(admin)/login"]) == 403,
+                "another site cannot log the browser in")
+
+        let jar = TempFile(emptyNamed: "admin-jar")
+        let login = try Curl.run(["-s", "-D", "-", "-o", "/dev/null", "-c", jar.path, "--data-urlencode", "token=s3cret-admin-token", "\(admin)/login"])
+        #expect(login.stdout.hasPrefix("HTTP/1.1 303 "))
+        #expect(login.stdout.contains("Location: /\r\n"))
+        let setCookie = try #require(login.stdout.split(separator: "\r\n").first { $0.hasPrefix("Set-Cookie: tether_admin=") })
+        #expect(setCookie.hasSuffix("; Path=/; HttpOnly; SameSite=Strict"))
+        #expect(!setCookie.contains("s3cret"), "the cookie is not the token")
+        let page = try Curl.run(["-b", jar.path, "\(admin)/"]).stdout
+        #expect(page.contains("action=\"/logout\"") && page.contains("const CAN_ACT=true"))
+        #expect(try Curl.status(["-b", jar.path, "\(admin)/stats"]) == 200)
+        #expect(try Curl.status(["-b", jar.path, "-X", "POST", "\(admin)/backends/app1/drain"]) == 200)
+        #expect(try Curl.status(["-b", jar.path, "-X", "POST", "\(admin)/backends/app1/enable"]) == 200)
+        #expect(try Curl.status(["-b", "tether_admin=w0123456789abcdef0123456789abcdef", "\(admin)/stats"]) == 401, "a made-up cookie")
+
+        // The read-only token: reads, by bearer (Prometheus) or form, and changes nothing.
+        #expect(try Curl.status(["-H", "Authorization: Bearer reader-token-42", "\(admin)/metrics"]) == 200)
+        #expect(try Curl.status(["-X", "POST", "-H", "Authorization: Bearer reader-token-42", "\(admin)/backends/app1/drain"]) == 403)
+        let readerJar = TempFile(emptyNamed: "reader-jar")
+        #expect(try Curl.status(["-c", readerJar.path, "--data", "token=reader-token-42", "\(admin)/login"]) == 303)
+        let readerPage = try Curl.run(["-b", readerJar.path, "\(admin)/"]).stdout
+        #expect(readerPage.contains("const CAN_ACT=false") && readerPage.contains("read-only"))
+        #expect(try Curl.status(["-b", readerJar.path, "-X", "POST", "\(admin)/backends/app1/drain"]) == 403)
+        #expect(try Curl.status(["-b", readerJar.path, "\(admin)/stats"]) == 200)
+
+        // Logging out clears the cookie.
+        let out = try Curl.run(["-s", "-D", "-", "-o", "/dev/null", "-b", jar.path, "-c", jar.path, "-X", "POST", "\(admin)/logout"])
+        #expect(out.stdout.contains("Set-Cookie: tether_admin=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\r\n"))
+        #expect(try Curl.status(["-b", jar.path, "\(admin)/stats"]) == 401)
+        #expect(!s.tether.stderr.contains("s3cret-admin-token") && !s.tether.stderr.contains("reader-token-42"), "no token in a log")
+    }
+
+    /// The dashboard reached as an operator would: headless Chromium opens
+    /// the admin URL, lands on the form, submits the token, and sees every
+    /// backend with all its columns and actions in a 1,280 px window.
+    @Test func theDashboardOpensInABrowserThroughTheLoginForm() throws {
+        let s = try Self.setup(adminOptions: "token=\"s3cret-admin-token\"")
+        for i in 0..<30 { try Curl.run(["http://127.0.0.1:\(s.port)/u\(i)"]) }
+        let raw = try RawClient(port: s.port)
+        raw.send("GET / HTTP/1.1\r\n\r\n")
+        _ = raw.readToEnd()
+        let shot = TempFile(emptyNamed: "dashboard.png")
+        let r = try #require(try WebSocketTests.python(
+            "dashboard_browser.py", ["http://127.0.0.1:\(s.adminPort)", "s3cret-admin-token", shot.path, "1280"], timeout: 120) as? [String: Any])
+        #expect(r["login_url"] as? String == "http://127.0.0.1:\(s.adminPort)/login")
+        #expect((r["login_text"] as? String ?? "").contains("Admin token"))
+        #expect(r["url"] as? String == "http://127.0.0.1:\(s.adminPort)/", "the token is in no URL")
+        let text = r["text"] as? String ?? ""
+        for name in ["app1", "app2", "app3", "requests", "errors", "broken", "checks", "log out"] {
+            #expect(text.contains(name), "the page shows no \(name)")
+        }
+        #expect(text.contains("400 bad_host: 1"), "Tether's own answers by cause: \(text)")
+        #expect(r["cookie_visible_to_scripts"] as? String == "", "HttpOnly: page scripts cannot read the session")
+        let layout = try #require(r["layout"] as? [String: Any])
+        let width = layout["innerWidth"] as? Double ?? layout["innerWidth"].flatMap { ($0 as? Int).map(Double.init) } ?? 0
+        #expect(width == 1280)
+        #expect((layout["tableRight"] as? Double ?? 1e9) <= width, "the table overflows 1,280 px: \(layout)")
+        #expect((layout["pageWidth"] as? Int ?? Int.max) <= 1280)
+        let buttons = layout["buttons"] as? [[String: Any]] ?? []
+        #expect(buttons.count == 9 && buttons.allSatisfy { $0["visible"] as? Bool == true }, "drain / maintenance / enable for 3 backends: \(buttons)")
+        let heads = layout["heads"] as? [[String: Any]] ?? []
+        #expect(!heads.isEmpty && heads.allSatisfy { $0["visible"] as? Bool == true })
+        let png = try Data(contentsOf: URL(fileURLWithPath: shot.path))
+        #expect(png.count == r["screenshot_bytes"] as? Int && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG screenshot")
     }
 
     /// Any page the operator has open can POST to a loopback address: a
