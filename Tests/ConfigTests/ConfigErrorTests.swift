@@ -93,6 +93,12 @@ import Testing
              expected: "4:1: backend \"app2\" and backend \"app1\" would both be \"app1\" in the affinity cookie (a route is a backend's identity there, else its name)"),
         Case(name: "public admin without a token", text: head + backend + "admin 0.0.0.0:9090\n",
              expected: "4:1: admin 0.0.0.0:9090 can be reached from other hosts and has no token: anyone there could drain or disable backends; add token=SECRET (at least 8 characters), or insecure=on to accept that"),
+        Case(name: "read_token without a token", text: head + backend + "admin 127.0.0.1:9090 read_token=\"reader-token-1\"\n",
+             expected: "4:1: admin read_token needs a token too: without one, anyone may change what read_token only lets them read"),
+        Case(name: "read_token equal to the token", text: head + backend + "admin 127.0.0.1:9090 token=\"same-token-1\" read_token=\"same-token-1\"\n",
+             expected: "4:1: admin read_token is the same as token: give it its own value"),
+        Case(name: "short read_token", text: head + backend + "admin 127.0.0.1:9090 token=\"admin-token-1\" read_token=\"short\"\n",
+             expected: "4:1: admin read_token is 5 characters; use at least 8"),
         Case(name: "admin on a LAN address without a token", text: head + backend + "admin 10.0.0.5:9090\n",
              expected: "4:1: admin 10.0.0.5:9090 can be reached from other hosts and has no token"),
     ]
