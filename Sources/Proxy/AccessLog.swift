@@ -8,6 +8,8 @@ import Glibc
 final class AccessLogWriter: Sendable {
     private let fd: Int32
     private let ownsFD: Bool
+    /// The file's path (nil: stdout), for `reopen`.
+    private let path: String?
     private let queue = DispatchQueue(label: "tether.accesslog")
 
     enum OpenError: Error, CustomStringConvertible {
@@ -26,11 +28,13 @@ final class AccessLogWriter: Sendable {
         case .stdout:
             fd = STDOUT_FILENO
             ownsFD = false
+            path = nil
         case .file(let path):
             let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard f >= 0 else { throw OpenError.cannotOpen(path, errno) }
             fd = f
             ownsFD = true
+            self.path = path
         }
     }
 
@@ -44,6 +48,24 @@ final class AccessLogWriter: Sendable {
                 if n <= 0 { return }
                 off += n
             }
+        }
+    }
+
+    /// Opens the path again and puts the new file under the same
+    /// descriptor (`dup2`), in turn with the writes: lines handed over
+    /// before go to the old file, lines after to the new one. What log
+    /// rotation needs after it renamed the file (`SIGUSR1`, as nginx).
+    /// Returns what happened, for the event log; on failure the old file
+    /// stays in use.
+    func reopen() -> String {
+        guard let path else { return "the access log is stdout: nothing to reopen" }
+        let fd = self.fd
+        return queue.sync {
+            let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard f >= 0 else { return OpenError.cannotOpen(path, errno).description }
+            defer { close(f) }
+            guard dup2(f, fd) >= 0 else { return "cannot reopen access log \(path): \(String(cString: strerror(errno)))" }
+            return "access log reopened"
         }
     }
 

@@ -211,6 +211,14 @@ public final class ProxyServer: @unchecked Sendable {
         loop.execute { p.start() }
     }
 
+    /// `SIGUSR1`: the access log file is opened again (after rotation).
+    /// Lines the loops still buffer go to the new file. Returns what to log.
+    public func reopenLogs() -> String {
+        let log = control.sync { runtime.accessLog }
+        guard let log else { return "access_log is off: nothing to reopen" }
+        return log.reopen()
+    }
+
     /// Graceful stop: stop accepting, let in-flight requests finish (up to the
     /// configured deadline), then call `completion`.
     public func stop(completion: @escaping @Sendable () -> Void) {

@@ -2,7 +2,8 @@ import Dispatch
 import Glibc
 import Proxy
 
-/// SIGTERM / SIGINT: graceful stop. SIGHUP: reload the configuration file. Signal sources run on their own queue, so
+/// SIGTERM / SIGINT: graceful stop. SIGHUP: reload the configuration file.
+/// SIGUSR1: reopen the access log. Signal sources run on their own queue, so
 /// handlers never run inside an event loop.
 enum SignalHandling {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
@@ -40,6 +41,14 @@ enum SignalHandling {
             }
         }
         arm(hup)
+        // SIGUSR1: reopen the access log after rotation (nginx's habit);
+        // SIGHUP reopens it too, with the rest of the configuration.
+        signal(SIGUSR1, SIG_IGN)
+        let usr1 = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
+        usr1.setEventHandler {
+            FileHandleOutput.stderr("tether: [\(RunCommand.wallStamp())] SIGUSR1: \(server.reopenLogs())")
+        }
+        arm(usr1)
         signal(SIGPIPE, SIG_IGN)
         // libdispatch registers signal sources later, on its manager thread
         // (making each one's signalfd then). Until that, a signal meets

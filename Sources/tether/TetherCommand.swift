@@ -22,8 +22,9 @@ struct TetherCommand: ParsableCommand {
 
             Signals: SIGHUP reloads the file without dropping connections (an
             invalid file is reported and the running configuration kept);
-            SIGTERM or SIGINT stop gracefully (no new connections; requests in
-            flight finish up to graceful_stop_timeout).
+            SIGUSR1 reopens the access log file (after log rotation); SIGTERM
+            or SIGINT stop gracefully (no new connections; requests in flight
+            finish up to graceful_stop_timeout).
             """,
         version: version,
         subcommands: [RunCommand.self, CheckCommand.self, StatsCommand.self, ConfigReferenceCommand.self, StatsReferenceCommand.self],

@@ -111,6 +111,35 @@ import Testing
         return text
     }
 
+    /// Log rotation as logrotate does it: rename the file, `SIGUSR1`; the
+    /// next lines go to a new file under the configured path, none lost.
+    @Test func sigusr1ReopensTheAccessLogAfterRotation() throws {
+        let app = try TestBackend(name: "app")
+        defer { app.stop() }
+        let port = try TestBackend.unusedPort()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tether-logs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("access.log").path
+        let file = TempFile(emptyNamed: "rotate.conf")
+        try "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\nrouting balanced\naccess_log \(log)\nworkers 2\nhealth_check enabled=off\nbackend app \(app.address)\n"
+            .write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+        func lines(_ path: String) -> [String] {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        #expect(try Curl.status(["http://127.0.0.1:\(port)/before"]) == 200)
+        #expect(Await.until { lines(log).count == 1 })
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        tether.signal(SIGUSR1)
+        #expect(tether.waitForStderr(containing: "SIGUSR1: access log reopened"))
+        #expect(try Curl.status(["http://127.0.0.1:\(port)/after"]) == 200)
+        #expect(Await.until { lines(log).count == 1 })
+        #expect(lines(log).first?.contains("\"GET /after HTTP/1.1\" 200") == true, "\(lines(log))")
+        #expect(lines(log + ".1").count == 1 && lines(log + ".1")[0].contains("\"GET /before HTTP/1.1\" 200"))
+        #expect(!tether.stderr.contains("reload"), "a reopen is not a reload")
+    }
+
     /// A request in flight during a reload finishes on its own snapshot and
     /// still counts for its backend when the reload kept it (it used to be
     /// counted as one of Tether's own answers).
