@@ -62,7 +62,7 @@ enum Directives {
         DirectiveSpec(
             name: "access_log", arguments: [.init(name: "target", kind: .string)],
             defaultText: "stdout",
-            summary: "`stdout`, `off`, or a file path: one line per request, `CLIENT [TIME] \"REQUEST LINE\" STATUS BYTES BACKEND BACKEND_MS TOTAL_MS`. A tunnel (a WebSocket) has its line when it ends: status `101`, the bytes to the client, its life as the times, then `tunnel=CAUSE up=BYTES` (`closed`, `timeout`, `client_error`, `backend_error`, `backend_down` or `maintenance`; the bytes to the backend)."
+            summary: "`stdout`, `off`, or a file path: one line per request, `CLIENT [TIME] \"REQUEST LINE\" STATUS BYTES BACKEND BACKEND_MS TOTAL_MS`, TIME in UTC to the millisecond (`2026-12-01T10:04:05.123Z`). `SIGUSR1` (or a reload) opens the file again after rotation. A tunnel (a WebSocket) has its line when it ends: status `101`, the bytes to the client, its life as the times, then `tunnel=CAUSE up=BYTES` (`closed`, `timeout`, `client_error`, `backend_error`, `backend_down` or `maintenance`; the bytes to the backend)."
         ) { c, v in
             switch v.argument(0)?.text {
             case "off": c.accessLog = .off

@@ -137,6 +137,8 @@ import Testing
         #expect(Await.until { lines(log).count == 1 })
         #expect(lines(log).first?.contains("\"GET /after HTTP/1.1\" 200") == true, "\(lines(log))")
         #expect(lines(log + ".1").count == 1 && lines(log + ".1")[0].contains("\"GET /before HTTP/1.1\" 200"))
+        #expect(lines(log).first?.range(of: #"^127\.0\.0\.1 \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] "#, options: .regularExpression) != nil,
+                "UTC to the millisecond: \(lines(log))")
         #expect(!tether.stderr.contains("reload"), "a reopen is not a reload")
     }
 
