@@ -21,15 +21,29 @@ struct AdminAccess: Sendable {
 
     let token: [UInt8]?
     let readToken: [UInt8]?
-    private let mac0: SipHash24
-    private let mac1: SipHash24
+    /// The session cookie's value for each role (nil: no such token): a
+    /// role letter and a 128-bit MAC of the token that grants it.
+    private let writeCookie: [UInt8]?
+    private let readCookie: [UInt8]?
 
     init(token: String?, readToken: String?) {
         self.token = token.map { Array($0.utf8) }
         self.readToken = readToken.map { Array($0.utf8) }
         var rng = SystemRandomNumberGenerator()
-        mac0 = SipHash24(k0: rng.next(), k1: rng.next())
-        mac1 = SipHash24(k0: rng.next(), k1: rng.next())
+        let macs = [SipHash24(k0: rng.next(), k1: rng.next()), SipHash24(k0: rng.next(), k1: rng.next())]
+        func cookie(_ letter: Character, _ role: Role, _ secret: [UInt8]?) -> [UInt8]? {
+            guard let secret else { return nil }
+            let input = [role.rawValue] + secret
+            return Array(String(letter).utf8) + macs.flatMap { Array(Self.hex16($0.hash(input)).utf8) }
+        }
+        writeCookie = cookie("w", .write, self.token)
+        readCookie = cookie("r", .read, self.readToken)
+    }
+
+    /// 16 lowercase hex digits.
+    private static func hex16(_ v: UInt64) -> String {
+        let digits = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// A token is configured: requests must prove themselves.
@@ -42,10 +56,10 @@ struct AdminAccess: Sendable {
             guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { return .none }
             return role(presenting: Array(header.utf8.dropFirst(7)))
         }
-        guard let header = request.header("cookie"), let value = Self.cookieValue(header, name: Self.cookieName) else { return .none }
+        guard let value = request.cookie(Self.cookieName) else { return .none }
         let presented = Array(value.utf8)
-        if Self.equal(presented, cookie(for: .write)) { return .write }
-        if readToken != nil && Self.equal(presented, cookie(for: .read)) { return .read }
+        if let writeCookie, Self.equal(presented, writeCookie) { return .write }
+        if let readCookie, Self.equal(presented, readCookie) { return .read }
         return .none
     }
 
@@ -56,23 +70,10 @@ struct AdminAccess: Sendable {
         return .none
     }
 
-    /// The session cookie's value for `role`: the role's letter and a
-    /// 128-bit MAC of the token that grants it.
-    func cookie(for role: Role) -> [UInt8] {
-        let secret = (role == .write ? token : readToken) ?? []
-        let input = [role.rawValue] + secret
-        var out: [UInt8] = [role == .write ? 0x77 : 0x72]  // "w" / "r"
-        for h in [mac0.hash(input), mac1.hash(input)] {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                out.append(Array("0123456789abcdef".utf8)[Int((h >> UInt64(shift)) & 0xF)])
-            }
-        }
-        return out
-    }
-
     /// `Set-Cookie` giving a browser `role` until it closes (or logs out).
     func setCookie(for role: Role) -> String {
-        "\(Self.cookieName)=\(String(decoding: cookie(for: role), as: UTF8.self)); Path=/; HttpOnly; SameSite=Strict"
+        let value = (role == .write ? writeCookie : readCookie) ?? []
+        return "\(Self.cookieName)=\(String(decoding: value, as: UTF8.self)); Path=/; HttpOnly; SameSite=Strict"
     }
 
     static let clearCookie = "\(cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
@@ -84,16 +85,6 @@ struct AdminAccess: Sendable {
             diff |= expected[i] ^ (i < presented.count ? presented[i] : 0)
         }
         return diff == 0
-    }
-
-    /// The value of cookie `name` in a `Cookie` header.
-    static func cookieValue(_ header: String, name: String) -> String? {
-        for pair in header.split(separator: ";") {
-            let p = pair.drop { $0 == " " }
-            guard let eq = p.firstIndex(of: "="), p[..<eq] == name else { continue }
-            return String(p[p.index(after: eq)...])
-        }
-        return nil
     }
 
     /// Field `name` of an `application/x-www-form-urlencoded` body, decoded

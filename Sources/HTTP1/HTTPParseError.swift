@@ -1,7 +1,7 @@
 /// Why a message was refused. Each case maps to the status a client sees
 /// (requests) or to `502` (backend responses); the proxy closes the connection
 /// after any of them, because the framing of what follows is in doubt.
-public enum HTTPParseError: Error, Equatable, Sendable {
+public enum HTTPParseError: Error, Equatable, Sendable, CaseIterable {
     /// RFC 9112 §3: not `method SP target SP version`.
     case invalidRequestLine
     /// RFC 9112 §4: not `HTTP/1.x SP 3DIGIT SP reason`.

@@ -18,6 +18,20 @@ public struct HTTPRequest: Sendable {
     public func header(_ name: String) -> String? {
         fields.first { $0.name.lowercased() == name }?.value
     }
+
+    /// The value of cookie `name` in the `Cookie` field.
+    public func cookie(_ name: String) -> String? {
+        header("cookie").flatMap { Self.cookieValue($0, name: name) }
+    }
+
+    /// The value of cookie `name` in a `Cookie` header (`a=1; b=2`).
+    public static func cookieValue(_ header: String, name: String) -> String? {
+        for part in header.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 && kv[0].drop(while: { $0 == " " }) == name { return String(kv[1]) }
+        }
+        return nil
+    }
 }
 
 /// An answer from one of Tether's own small servers.

@@ -16,6 +16,9 @@ public struct Counters<Key: RawRepresentable & CaseIterable & Sendable>: Sendabl
         _modify { yield &values[key.rawValue] }
     }
 
+    /// All the counters together.
+    public var total: Int { values.reduce(0, +) }
+
     /// Adds `other` counter by counter (merging the loops' copies).
     public mutating func add(_ other: Self) {
         for i in values.indices { values[i] += other.values[i] }

@@ -54,7 +54,8 @@ public enum LocalAnswer: Int, CaseIterable, Sendable {
         }
     }
 
-    /// As `/stats`, `/metrics` and the access log name it.
+    /// As `/stats` and `/metrics` name it (a StaticString: a log line can
+    /// carry it without building a String).
     public var name: StaticString {
         switch self {
         case .badRequestLine: return "bad_request_line"
@@ -97,8 +98,8 @@ public enum LocalAnswer: Int, CaseIterable, Sendable {
 
 extension LocalAnswer {
     /// What the cause means, for the stats reference and `/metrics` help.
-    public static func meaning(_ cause: LocalAnswer) -> String {
-        switch cause {
+    public var meaning: String {
+        switch self {
         case .badRequestLine: return "the request line (method, target, version) is malformed"
         case .badHeader: return "a header field is malformed (bare CR or LF, folding, a bad name or a control character)"
         case .badHost: return "no Host, two of them, or one no URL can carry"

@@ -71,11 +71,11 @@ extension StatsFields {
     ] + LocalAnswer.allCases.filter(\.isBackendSide).map { cause in
         Backend(["errors", cause.label], metric: "tether_backend_local_answers_total",
                 labels: { [.init("backend", $0.name), .init("code", String(cause.status)), .init("cause", cause.label)] }, .counter,
-                "Requests routed here that Tether answered \(cause.status) itself: \(LocalAnswer.meaning(cause)).") { .int($0.traffic.answers[cause]) }
+                "Requests routed here that Tether answered \(cause.status) itself: \(cause.meaning).") { .int($0.traffic.answers[cause]) }
             .family("Requests routed to the backend that Tether answered itself, by status and cause (never in `responses`, which are the backend's own).")
     } + [
         Backend(["errors", "total"], .counter, column: "errors", "All of the causes above (the dashboard lists them on hover).") { b in
-            .int(LocalAnswer.allCases.reduce(0) { $0 + b.traffic.answers[$1] })
+            .int(b.traffic.answers.total)
         },
         Backend(["latency_ms", "p50"], .gauge, column: "p50ms", "Response time, median (upper bound of its bucket).") { .number($0.traffic.latency.quantile(0.5)) },
         Backend(["latency_ms", "p90"], .gauge, "Response time, 90th percentile.") { .number($0.traffic.latency.quantile(0.9)) },

@@ -27,11 +27,11 @@ public enum StatsFields {
     ] + LocalAnswer.allCases.map { cause in
         Global(["rejected", cause.label], metric: "tether_rejected_requests_total",
                labels: { _ in [.init("code", String(cause.status)), .init("cause", cause.label)] }, .counter,
-               "\(cause.status): \(LocalAnswer.meaning(cause)).") { .int($0.rejected[cause]) }
+               "\(cause.status): \(cause.meaning).") { .int($0.rejected[cause]) }
             .family("Requests Tether answered itself, by status and cause (a backend's own statuses are in tether_backend_responses_total).")
     } + [
         Global(["rejected", "total"], .counter, "All of Tether's own error answers (the causes above).") { s in
-            .int(LocalAnswer.allCases.reduce(0) { $0 + s.rejected[$1] })
+            .int(s.rejected.total)
         },
         Global(["redirects"], metric: "tether_redirects_total", .counter, "Requests answered with the redirect to https (`redirect_https` listeners).") { .int($0.redirects) },
         Global(["reloads", "succeeded"], metric: "tether_config_reloads_total", labels: { _ in [.init("result", "success")] },

@@ -1,4 +1,5 @@
 import Glibc
+import HTTPServer
 
 /// The demo application: sessions in a dictionary (or, with `--store`, in
 /// Redis), keyed by `JSESSIONID` as a Java app server would, with a `.route`
@@ -52,7 +53,7 @@ final class DemoApp: @unchecked Sendable {
             break
         }
         // Everything else is session-aware.
-        let presented = cookie.flatMap { Self.cookieValue($0, name: "JSESSIONID") }
+        let presented = cookie.flatMap { HTTPRequest.cookieValue($0, name: "JSESSIONID") }
         var session = presented.flatMap { store.load($0) }
         var headers: [(String, String)] = []
         var created = false
@@ -93,14 +94,6 @@ final class DemoApp: @unchecked Sendable {
             if kv.count == 2 { params[String(kv[0])] = String(kv[1]) }
         }
         return (String(target[..<q]), params)
-    }
-
-    static func cookieValue(_ header: String, name: String) -> String? {
-        for part in header.split(separator: ";") {
-            let kv = part.split(separator: "=", maxSplits: 1)
-            if kv.count == 2 && kv[0].trimmingCharacters(in: " ") == name { return String(kv[1]) }
-        }
-        return nil
     }
 
     static func newSessionID() -> String {

@@ -3,7 +3,8 @@ import Glibc
 import Testing
 
 /// Every status Tether answers itself, produced once by a real client or a
-/// real (misbehaving) backend, and counted under its own cause in `/stats`
+/// real backend (Python's http.server; for what no real server does on
+/// purpose, a scripted one), and counted under its own cause in `/stats`
 /// and `/metrics` — apart from the statuses backends sent.
 @Suite(.serialized) struct ErrorCauseTests {
     struct Site {
@@ -46,7 +47,7 @@ import Testing
 
     /// What clients get wrong, and the limits and timeouts they run into.
     @Test func everyClientSideCauseIsCountedApart() throws {
-        let app = try TestBackend(name: "app")
+        let app = try ExternalServer.python("stdlib_http_server.py")
         defer { app.stop() }
         let s = try Self.site("""
             header_timeout 200ms
@@ -69,8 +70,8 @@ import Testing
             ("headers_too_large", "GET / HTTP/1.1\r\nHost: a\r\n" + (0..<25).map { "X-\($0): v\r\n" }.joined() + "\r\n", "HTTP/1.1 431 Request Header Fields Too Large"),
             ("not_implemented", "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", "HTTP/1.1 501 Not Implemented"),
             ("header_timeout", "GET / HTTP/1.1\r\nHost: a\r\n", "HTTP/1.1 408 Request Timeout"),
-            ("body_timeout", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc", "HTTP/1.1 408 Request Timeout"),
-            ("request_timeout", "GET /slow/3000 HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 504 Gateway Timeout"),
+            ("body_timeout", "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc", "HTTP/1.1 408 Request Timeout"),
+            ("request_timeout", "GET /sleep/3000 HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 504 Gateway Timeout"),
         ]
         for (cause, text, status) in refused {
             let got = try Self.statusLine(s.port, text)
@@ -89,7 +90,7 @@ import Testing
     /// What backends do wrong, one backend at a time (the others in
     /// maintenance): each cause on its own backend, none in its 5xx.
     @Test func everyBackendSideCauseIsCountedOnItsBackend() throws {
-        let slow = try TestBackend(name: "slow")
+        let slow = try ExternalServer.python("stdlib_http_server.py")
         let closes = try ScriptedBackend([[.close]])
         let invalid = try ScriptedBackend([[.send("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"), .close]])
         let full = try FullListener()
@@ -110,7 +111,7 @@ import Testing
                 #expect(try Curl.status(["-X", "POST", "\(s.adminURL)/backends/\(b)/\(b == name ? "enable" : "maintenance")"]) == 200)
             }
         }
-        #expect(try Curl.status(["\(s.url)/slow/2000"]) == 504)                        // backend_timeout
+        #expect(try Curl.status(["\(s.url)/sleep/2000"]) == 504)                       // backend_timeout
         try only("closes")
         #expect(try Curl.status(["--data", "x", "\(s.url)/"]) == 502)                  // backend_reset (a POST is not retried)
         try only("invalid")
@@ -141,16 +142,19 @@ import Testing
     /// request is refused at once (queue full), the queued one after
     /// `queue_timeout`; both on that backend, neither in its 5xx.
     @Test func queueCausesAreCountedOnTheirBackend() throws {
-        let held = try TestBackend(name: "held")
-        defer { held.release(); held.stop() }
+        let held = try ExternalServer.python("stdlib_http_server.py")
+        defer { held.stop() }
         let s = try Self.site("queue_timeout 1s\nbackend held \(held.address) max_conns=1 max_queue=1\n")
-        let first = LimitsTests.inBackground(1, "\(s.url)/held")
-        #expect(held.waitUntilHolding(1))
+        func connections() -> [String: Any]? {
+            ((try? AdminTests.json(s.admin)["backends"] as? [[String: Any]])??.first?["connections"] as? [String: Any])
+        }
+        // Python's handler sleeps 2.5 s: the slot stays taken past the queue timeout.
+        let first = LimitsTests.inBackground(1, "\(s.url)/sleep/2500")
+        #expect(Await.until { connections()?["active"] as? Int == 1 })
         let queued = LimitsTests.inBackground(1, "\(s.url)/queued")
-        #expect(Await.until { ((try? AdminTests.json(s.admin)["backends"] as? [[String: Any]])??.first?["connections"] as? [String: Any])?["queued"] as? Int == 1 })
+        #expect(Await.until { connections()?["queued"] as? Int == 1 })
         #expect(try Curl.status(["\(s.url)/third"]) == 503)     // queue_full
         #expect(queued().map(\.0) == [503])                     // queue_timeout
-        held.release()
         #expect(first().map(\.0) == [200])
         try Self.expectCounted(s, ["queue_full": (503, 1), "queue_timeout": (503, 1)])
         let b = try #require((try AdminTests.json(s.admin)["backends"] as? [[String: Any]])?.first)

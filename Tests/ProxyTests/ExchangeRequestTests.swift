@@ -70,6 +70,13 @@ import Testing
         #expect(cause.status == status)
     }
 
+    /// The proxy's cause of a refused request and the status Tether's own
+    /// small servers answer for the same error are two mappings: they agree.
+    @Test(arguments: HTTPParseError.allCases)
+    func aParseErrorsCauseHasTheParseErrorsStatus(error: HTTPParseError) {
+        #expect(LocalAnswer(error).status == error.status)
+    }
+
     @Test func aTargetOverTheLineLimitIs414AndTooManyFieldsAre431() {
         var d = ExchangeDriver(limits: HTTPLimits(maxRequestLine: 64, maxHeaderCount: 3))
         d.client("GET /" + String(repeating: "a", count: 100) + " HTTP/1.1\r\nHost: a\r\n\r\n")

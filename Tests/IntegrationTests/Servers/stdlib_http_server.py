@@ -11,6 +11,7 @@ Routes:
   POST /refuse          401 at once, without reading the body (then closes)
   GET  /early           103 Early Hints in a write of its own, then 200
   GET  /echo            200, body = "<path> <Host>" as this server saw them
+  GET  /sleep/MS        200 after MS milliseconds (a slow handler)
   GET  /trailers        chunked 200 with trailer fields X-Checksum, X-Parts;
                         header X-Saw-TE says which TE the request carried
   POST /echo-trailers   reads a chunked body, answers its trailer lines
@@ -62,7 +63,10 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST
 
     def do_GET(self):
-        if self.path == "/early":
+        if self.path.startswith("/sleep/"):
+            time.sleep(int(self.path[len("/sleep/"):]) / 1000)
+            self.answer(200, b"slept")
+        elif self.path == "/early":
             self.send_response_only(103)
             self.send_header("Link", "</style.css>; rel=preload; as=style")
             self.end_headers()
