@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "BalancerTests", dependencies: ["Balancer"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Stats"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["Health"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Config", "HTTP1"]),

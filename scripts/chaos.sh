@@ -90,11 +90,12 @@ PY
 # Longest kill -> "is down" delay: Tether's event lines carry a wall-clock stamp.
 python3 - "$work/kills" "$work/tether.log" <<'PY'
 import sys
+from datetime import datetime, timezone
 kills = [(l.split()[0], float(l.split()[1])) for l in open(sys.argv[1]) if l.strip()]
 downs = []
 for l in open(sys.argv[2]):
     if " is down" in l and l.startswith("tether: ["):
-        t = float(l.split("[", 1)[1].split("]", 1)[0])
+        t = datetime.strptime(l.split("[", 1)[1].split("]", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
         name = l.split("backend ", 1)[1].split(" ", 1)[0]
         downs.append((name, t))
 worst = 0.0

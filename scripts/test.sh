@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
 source scripts/lib/build.sh
 
-need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus python3:python3 chromium:chromium
+need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus python3:python3 chromium:chromium goaccess:goaccess jq:jq
 need_python_modules websockets:websockets socketio:python-socketio aiohttp:aiohttp
 # Tomcat is a real app server the upload tests need; if Debian cannot give
 # it here, those tests are skipped, and this says why.

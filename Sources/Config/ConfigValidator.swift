@@ -9,6 +9,7 @@ enum ConfigValidator {
         }
 
         if c.listeners.isEmpty && !locations.written.contains("listen") { fail(nil, "no \"listen\" directive: give at least one address to accept clients on") }
+        if let problem = c.accessLogFormatProblem { fail(locations.firstOf["access_log"], problem) }
         if c.backends.isEmpty && !locations.written.contains("backend") { fail(nil, "no \"backend\" directive: give at least one app server") }
         if !c.backends.isEmpty && c.backends.allSatisfy(\.backup) {
             fail(locations.backends.first, "every backend is a backup: at least one must be a primary")

@@ -61,14 +61,37 @@ enum Directives {
         ) { c, v in c.maxConnections = v.argument(0)?.int ?? c.maxConnections },
         DirectiveSpec(
             name: "access_log", arguments: [.init(name: "target", kind: .string)],
+            options: [
+                .init(key: "format", kind: .string, defaultText: "standard", summary: "`standard`, `combined` (what log tools read), `json` (one object per line, every field), or field names joined by commas (see docs/OPERATIONS.md)"),
+            ],
             defaultText: "stdout",
-            summary: "`stdout`, `off`, or a file path: one line per request, `CLIENT [TIME] \"REQUEST LINE\" STATUS BYTES BACKEND BACKEND_MS TOTAL_MS`, TIME in UTC to the millisecond (`2026-12-01T10:04:05.123Z`). `SIGUSR1` (or a reload) opens the file again after rotation. A tunnel (a WebSocket) has its line when it ends: status `101`, the bytes to the client, its life as the times, then `tunnel=CAUSE up=BYTES` (`closed`, `timeout`, `client_error`, `backend_error`, `backend_down` or `maintenance`; the bytes to the backend)."
+            summary: "`stdout`, `off`, or a file path: one line per request. The `standard` line is `CLIENT [TIME] \"REQUEST LINE\" STATUS BYTES BACKEND BACKEND_MS TOTAL_MS`, TIME in UTC to the millisecond (`2026-12-01T10:04:05.123Z`); a tunnel (a WebSocket) has its line when it ends: status `101`, the bytes to the client, its life as the times, then `tunnel=CAUSE up=BYTES` (`closed`, `timeout`, `client_error`, `backend_error`, `backend_down` or `maintenance`; the bytes to the backend). `SIGUSR1` (or a reload) opens the file again after rotation."
         ) { c, v in
             switch v.argument(0)?.text {
             case "off": c.accessLog = .off
             case "stdout", nil: c.accessLog = .stdout
             case let path?: c.accessLog = .file(path)
             }
+            if let text = v.options["format"]?.text {
+                do throws(AccessLogFormat.ParseError) { c.accessLogFormat = try AccessLogFormat(parsing: text) } catch { c.accessLogFormatProblem = error.message }
+            }
+        },
+        DirectiveSpec(
+            name: "log_level", arguments: [.init(name: "level", kind: .word(LogLevel.allCases.map(\.rawValue)))],
+            defaultText: "info",
+            summary: "The least severe event line written to stderr: `debug`, `info` (start-up, reloads, health, stops), `warning` (a backend or the store down, a graceful stop that cut requests, errors Tether answered with 5xx), `error`. A reload applies it."
+        ) { c, v in c.logLevel = LogLevel(rawValue: v.argument(0)?.text ?? "info") ?? .info },
+        DirectiveSpec(
+            name: "log_format", arguments: [.init(name: "format", kind: .word(LogFormat.allCases.map(\.rawValue)))],
+            defaultText: "text",
+            summary: "Event lines as `text` (`tether: [2026-12-01T10:04:05.123Z] warning: …`) or `json` (one object a line: `time`, `level`, `event`, `message`). A reload applies it."
+        ) { c, v in c.logFormat = LogFormat(rawValue: v.argument(0)?.text ?? "text") ?? .text },
+        DirectiveSpec(
+            name: "request_id", arguments: [.init(name: "mode", kind: .word(["off", "on", "trust"]))],
+            defaultText: "off",
+            summary: "`on`: every request gets an `X-Request-ID` (32 hex digits), sent to the backend, returned to the client and logged (`request_id` field); a client's is replaced. `trust`: a client's own (1 to 128 visible characters) is kept, for a trusted hop in front that makes them. `off`: neither."
+        ) { c, v in
+            c.requestID = RequestIDMode(rawValue: v.argument(0)?.text ?? "off") ?? .off
         },
     ]
 

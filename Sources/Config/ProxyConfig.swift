@@ -12,6 +12,12 @@ public struct ProxyConfig: Sendable, Equatable {
     public var timeouts = Timeouts()
     public var pool = PoolConfig()
     public var accessLog: AccessLogTarget = .stdout
+    public var accessLogFormat: AccessLogFormat = .standard
+    /// An unreadable `format=` (reported by the validator with its line).
+    var accessLogFormatProblem: String? = nil
+    public var requestID: RequestIDMode = .off
+    public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
     /// Highest number of client connections open at once; past it the
     /// listeners stop accepting until one closes.
     public var maxConnections: Int = 10_000

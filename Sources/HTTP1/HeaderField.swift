@@ -18,6 +18,8 @@ public enum KnownHeader: UInt8, Sendable {
     case xForwardedProto
     case xForwardedHost
     case via
+    /// `X-Request-ID`: replaced when Tether sends its own (`request_id`).
+    case xRequestID
 
     /// Never copied as they came: RFC 9110 §7.6.1 hop-by-hop fields, and the
     /// fields the proxy re-emits from what it parsed (framing, `Expect`), so
@@ -52,6 +54,7 @@ public enum KnownHeader: UInt8, Sendable {
             if buf.equalsLowercased(name, "keep-alive") { return .keepAlive }
             if buf.equalsLowercased(name, "set-cookie") { return .setCookie }
             return .other
+        case 12: return buf.equalsLowercased(name, "x-request-id") ? .xRequestID : .other
         case 14: return buf.equalsLowercased(name, "content-length") ? .contentLength : .other
         case 15: return buf.equalsLowercased(name, "x-forwarded-for") ? .xForwardedFor : .other
         case 16:

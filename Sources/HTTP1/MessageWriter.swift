@@ -15,12 +15,18 @@ public enum MessageWriter {
         /// Bytes of a `Cookie` field's value the backend must not see (the
         /// sealed prefix Tether put on an application cookie).
         public var omit: Range<Int>?
+        /// The request's `X-Request-ID`, which replaces the client's (empty: none).
+        public var requestID: UnsafeBufferPointer<UInt8>
 
-        public init(clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool, fallbackHost: UnsafeBufferPointer<UInt8>, omit: Range<Int>? = nil) {
+        public init(
+            clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool, fallbackHost: UnsafeBufferPointer<UInt8>, omit: Range<Int>? = nil,
+            requestID: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+        ) {
             self.clientAddress = clientAddress
             self.isTLS = isTLS
             self.fallbackHost = fallbackHost
             self.omit = omit
+            self.requestID = requestID
         }
     }
 
@@ -70,6 +76,8 @@ public enum MessageWriter {
                 continue
             case .host where head.absoluteForm:
                 continue  // RFC 9112 §3.2.2: replaced by the target's authority below
+            case .xRequestID where !info.requestID.isEmpty:
+                continue  // replaced by the request's own below
             case .trailer where chunked:
                 appendField(buf, f, into: &out)  // request trailers are always forwarded
             case .cookie where info.omit.map { f.value.contains($0.lowerBound) } ?? false:
@@ -85,6 +93,7 @@ public enum MessageWriter {
             }
         }
         out.append(static: info.isTLS ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n")
+        appendRequestID(info.requestID, into: &out)
         if let host = head.host {
             if head.absoluteForm {
                 out.append(static: "Host: ")
@@ -138,7 +147,16 @@ public enum MessageWriter {
         case close
     }
 
+    /// `X-Request-ID: ID` (nothing for an empty id).
+    public static func appendRequestID(_ id: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        guard !id.isEmpty else { return }
+        out.append(static: "X-Request-ID: ")
+        out.append(contentsOf: id)
+        out.append(static: "\r\n")
+    }
+
     /// - Parameter extra: complete field lines Tether adds (e.g. its affinity `Set-Cookie`).
+    /// - Parameter requestID: the request's id, which replaces the backend's (empty: none).
     /// - Parameter trailers: the body's trailer fields go to the client, so
     ///   the `Trailer` field announcing them goes too.
     /// - Parameter prefixing: `NAME=` of a cookie whose `Set-Cookie` value
@@ -146,7 +164,7 @@ public enum MessageWriter {
     public static func appendResponseHead(
         _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, clientFraming: ClientFraming,
         keepAlive: Bool, clientVersion: HTTPVersion, trailers: Bool = false, extra: [UInt8] = [],
-        prefixing assign: [UInt8] = [], with prefix: [UInt8] = [], into out: inout [UInt8]
+        prefixing assign: [UInt8] = [], with prefix: [UInt8] = [], requestID: [UInt8] = [], into out: inout [UInt8]
     ) {
         out.append(static: "HTTP/1.1 ")
         appendStatusDigits(head.status, into: &out)
@@ -160,6 +178,7 @@ public enum MessageWriter {
                 continue
             }
             if f.known == .via || f.known.isHopByHop || isNamedByConnection(buf, f, head.connectionTokens) { continue }
+            if f.known == .xRequestID && !requestID.isEmpty { continue }
             if f.known == .setCookie && !assign.isEmpty && f.value.count >= assign.count
                 && assign.indices.allSatisfy({ buf[f.value.lowerBound + $0] == assign[$0] }) {
                 out.append(buf, f.name)
@@ -174,6 +193,7 @@ public enum MessageWriter {
         }
         appendFraming(chunked: clientFraming == .chunked, contentLength: head.contentLength, into: &out)
         out.append(contentsOf: extra)
+        requestID.withUnsafeBufferPointer { appendRequestID($0, into: &out) }
         if !keepAlive {
             out.append(static: "Connection: close\r\n")
         } else if clientVersion == .http10 {
@@ -187,16 +207,18 @@ public enum MessageWriter {
     /// `extra` (the affinity cookie), and the upgrade itself; no framing, as
     /// the connection stops being HTTP after the head.
     public static func appendSwitchingHead(
-        _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, extra: [UInt8], into out: inout [UInt8]
+        _ buf: UnsafeBufferPointer<UInt8>, _ head: ResponseHead, extra: [UInt8], requestID: [UInt8] = [], into out: inout [UInt8]
     ) {
         out.append(static: "HTTP/1.1 101 ")
         out.append(buf, head.reason)
         out.append(static: "\r\n")
         appendVia(buf, head.fields, into: &out)
         for f in head.fields where f.known != .via && !f.known.isHopByHop && !isNamedByConnection(buf, f, head.connectionTokens) {
+            if f.known == .xRequestID && !requestID.isEmpty { continue }
             appendField(buf, f, into: &out)
         }
         out.append(contentsOf: extra)
+        requestID.withUnsafeBufferPointer { appendRequestID($0, into: &out) }
         out.append(static: "Connection: upgrade\r\nUpgrade: ")
         if let protocols = head.upgrade { out.append(buf, protocols) }
         out.append(static: "\r\n\r\n")

@@ -18,10 +18,10 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     let address: String
     private var paused = false
     /// Operational log (stderr); descriptor exhaustion is reported at most every 10 s.
-    let log: @Sendable (String) -> Void
+    let log: EventLog
     private var lastExhaustionLog: UInt64 = 0
 
-    init(fd: Int32, ctx: LoopContext, limit: ConnectionLimit, listenerLimit: ConnectionLimit, address: String, log: @escaping @Sendable (String) -> Void) {
+    init(fd: Int32, ctx: LoopContext, limit: ConnectionLimit, listenerLimit: ConnectionLimit, address: String, log: EventLog) {
         self.log = log
         self.listenerLimit = listenerLimit
         self.fd = fd
@@ -60,7 +60,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                     // spinning on a listener that stays readable.
                     if lastExhaustionLog == 0 || ctx.loop.now - lastExhaustionLog > 10_000_000_000 {
                         lastExhaustionLog = ctx.loop.now
-                        log("accept on \(address): \(Socket.errnoName(e)) (\(String(cString: strerror(e)))): pausing accepts for 100 ms at a time; raise the descriptor limit (ulimit -n) above max_connections plus backend connections")
+                        log(.error, "accept", "accept on \(address): \(Socket.errnoName(e)) (\(String(cString: strerror(e)))): pausing accepts for 100 ms at a time; raise the descriptor limit (ulimit -n) above max_connections plus backend connections")
                     }
                     pause()
                 }

@@ -79,53 +79,21 @@ final class AccessLogWriter: Sendable {
     }
 }
 
-/// One loop's pending log lines and its cached timestamp.
+/// One loop's pending log lines and its cached timestamps. Lines are
+/// written as bytes straight into one buffer (see `AccessLogBuffer+Format`),
+/// which goes to the writer every 100 ms tick or past 64 KiB.
 struct AccessLogBuffer {
-    private(set) var pending: [UInt8] = []
+    var pending: [UInt8] = []
     /// `2026-11-29T10:04:05`, rebuilt when the second changes; each line
     /// adds `.mmmZ` (milliseconds: lines of one second stay in order).
-    private var stamp: [UInt8] = []
+    private(set) var stamp: [UInt8] = []
+    /// `29/Nov/2026:10:04:05 +0000`, the Combined Log Format's time.
+    private(set) var commonStamp: [UInt8] = []
     private var stampSecond = -1
-    private var stampMillis = 0
+    private(set) var stampMillis = 0
 
     init() {
         pending.reserveCapacity(64 * 1024)
-    }
-
-    /// `client [time] "METHOD target HTTP/1.x" status bytes backend backend_ms total_ms`,
-    /// and for a tunnel's end (`tunnel`: why it ended, bytes to the backend)
-    /// ` tunnel=CAUSE up=BYTES`.
-    mutating func append(
-        client: [UInt8], requestLine: [UInt8], status: Int, bytesSent: Int,
-        backend: [UInt8]?, backendNanos: UInt64, totalNanos: UInt64, tunnel: (end: StaticString, up: Int)? = nil
-    ) {
-        refreshStamp()
-        pending.append(contentsOf: client)
-        pending.append(static: " [")
-        pending.append(contentsOf: stamp)
-        pending.append(0x2E)
-        pending.append(UInt8(0x30 + stampMillis / 100))
-        pending.append(UInt8(0x30 + (stampMillis / 10) % 10))
-        pending.append(UInt8(0x30 + stampMillis % 10))
-        pending.append(static: "Z] \"")
-        pending.append(contentsOf: requestLine)
-        pending.append(static: "\" ")
-        pending.appendDecimal(status)
-        pending.append(0x20)
-        pending.appendDecimal(bytesSent)
-        pending.append(0x20)
-        if let backend { pending.append(contentsOf: backend) } else { pending.append(0x2D) }
-        pending.append(0x20)
-        appendMillis(backendNanos)
-        pending.append(0x20)
-        appendMillis(totalNanos)
-        if let tunnel {
-            pending.append(static: " tunnel=")
-            pending.append(static: tunnel.end)
-            pending.append(static: " up=")
-            pending.appendDecimal(tunnel.up)
-        }
-        pending.append(0x0A)
     }
 
     /// Hands the buffered lines over and starts a new buffer.
@@ -136,17 +104,8 @@ struct AccessLogBuffer {
         return out
     }
 
-    private mutating func appendMillis(_ nanos: UInt64) {
-        let micros = Int(nanos / 1000)
-        pending.appendDecimal(micros / 1000)
-        pending.append(0x2E)
-        let frac = micros % 1000
-        pending.append(UInt8(0x30 + frac / 100))
-        pending.append(UInt8(0x30 + (frac / 10) % 10))
-        pending.append(UInt8(0x30 + frac % 10))
-    }
-
-    private mutating func refreshStamp() {
+    /// Reads the clock for the next line.
+    mutating func refreshStamp() {
         // CLOCK_REALTIME, not _COARSE: the coarse one moves in 4 ms steps.
         // Both are read in the vDSO, without a system call.
         var ts = timespec()
@@ -158,16 +117,29 @@ struct AccessLogBuffer {
         var t = tm()
         var s = sec
         gmtime_r(&s, &t)
-        stamp.removeAll(keepingCapacity: true)
-        func two(_ v: Int32) {
-            stamp.append(UInt8(0x30 + v / 10))
-            stamp.append(UInt8(0x30 + v % 10))
+        func two(_ v: Int32, _ out: inout [UInt8]) {
+            out.append(UInt8(0x30 + v / 10))
+            out.append(UInt8(0x30 + v % 10))
         }
+        stamp.removeAll(keepingCapacity: true)
         stamp.appendDecimal(Int(t.tm_year) + 1900)
-        stamp.append(0x2D); two(t.tm_mon + 1)
-        stamp.append(0x2D); two(t.tm_mday)
-        stamp.append(0x54); two(t.tm_hour)
-        stamp.append(0x3A); two(t.tm_min)
-        stamp.append(0x3A); two(t.tm_sec)
+        stamp.append(0x2D); two(t.tm_mon + 1, &stamp)
+        stamp.append(0x2D); two(t.tm_mday, &stamp)
+        stamp.append(0x54); two(t.tm_hour, &stamp)
+        stamp.append(0x3A); two(t.tm_min, &stamp)
+        stamp.append(0x3A); two(t.tm_sec, &stamp)
+        commonStamp.removeAll(keepingCapacity: true)
+        two(t.tm_mday, &commonStamp)
+        commonStamp.append(0x2F)
+        let month = Self.months.utf8Start + Int(t.tm_mon) * 3
+        commonStamp.append(contentsOf: UnsafeBufferPointer(start: month, count: 3))
+        commonStamp.append(0x2F)
+        commonStamp.appendDecimal(Int(t.tm_year) + 1900)
+        commonStamp.append(0x3A); two(t.tm_hour, &commonStamp)
+        commonStamp.append(0x3A); two(t.tm_min, &commonStamp)
+        commonStamp.append(0x3A); two(t.tm_sec, &commonStamp)
+        commonStamp.append(contentsOf: [0x20, 0x2B, 0x30, 0x30, 0x30, 0x30])
     }
+
+    private static let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
 }

@@ -59,6 +59,7 @@ extension BackendConnection {
                 interim = interim || forwarded
             case .head:
                 let i = e.pointee.backendIndex
+                e.pointee.headAt = ctx.loop.now
                 ctx.renderAffinityCookie(e, runtime: s.runtime, tls: s.transport.isTLS)
                 reader.startBody(input.storage.withUnsafeBufferPointer { e.pointee.responseHead(reader.head, $0, into: &s.output) })
                 s.continueSettled()
@@ -72,6 +73,7 @@ extension BackendConnection {
                 return complete(moved, s)
             case .switched:
                 let i = e.pointee.backendIndex
+                e.pointee.headAt = ctx.loop.now
                 ctx.renderAffinityCookie(e, runtime: s.runtime, tls: s.transport.isTLS)
                 let action = input.storage.withUnsafeBufferPointer { e.pointee.switched(reader.head, $0, into: &s.output) }
                 ctx.responded(101, backend: i, s.runtime)

@@ -92,7 +92,7 @@ final class BackendConnection: EventHandler, TimerTarget {
         case .head: send.bytes.append(contentsOf: e.pointee.forwarder.head)
         case .bytes(let bytes): send.bytes.append(contentsOf: bytes)
         }
-        e.pointee.attached(now: ctx.loop.now)
+        e.pointee.attached(now: ctx.loop.now, connected: state != .connecting)
         session = s
         reader.begin(method: e.pointee.request.method, limits: s.runtime.config.limits, upgrade: e.pointee.request.upgrade != nil)
         receivedForRequest = false
@@ -230,6 +230,7 @@ final class BackendConnection: EventHandler, TimerTarget {
                 return
             }
             state = .active
+            if let s = session { s.exchange.pointee.connectedAt = ctx.loop.now }
             armResponseTimer()
             updateInterest()
             flush()

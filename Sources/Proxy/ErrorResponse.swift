@@ -1,3 +1,5 @@
+import HTTP1
+
 /// The responses Tether writes itself. Each is complete and closes the
 /// connection: after an error the framing of what the client sends next is in
 /// doubt, and guessing is how requests get smuggled.
@@ -19,6 +21,17 @@ enum ErrorResponse {
     }
 
     /// Length of the body of each canned response, for the access log.
+    /// The response, with `X-Request-ID` at the end of its head when the
+    /// request has one.
+    static func append(_ s: StaticString, requestID: [UInt8], into out: inout [UInt8]) {
+        let all = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
+        guard !requestID.isEmpty else { return out.append(contentsOf: all) }
+        let blank = all.count - bodyLength(s) - 2  // the empty line that ends the head
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: all[..<blank]))
+        requestID.withUnsafeBufferPointer { MessageWriter.appendRequestID($0, into: &out) }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: all[blank...]))
+    }
+
     static func bodyLength(_ s: StaticString) -> Int {
         let p = s.utf8Start
         let n = s.utf8CodeUnitCount

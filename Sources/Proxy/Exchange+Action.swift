@@ -27,8 +27,8 @@ extension Exchange {
         case tunnel
         /// Reset the client connection: part of the response went out and
         /// the rest will not come, and a cut response must never look whole.
-        /// `log`: the request goes to the access log first.
-        case reset(log: Bool)
+        /// The request is logged with its `termination`.
+        case reset
     }
 
     /// How an exchange ends when its response is whole.

@@ -8,17 +8,21 @@ extension Exchange {
     /// Writes the response for an `.answer(cause)`. With no request parsed
     /// (a head that failed to parse, a `408` for one that never came) the
     /// access log gets what there is of the first line.
-    mutating func writeAnswer(_ cause: LocalAnswer, _ input: ReceiveBuffer, into output: inout SendQueue, now: UInt64) {
+    mutating func writeAnswer(
+        _ cause: LocalAnswer, _ input: ReceiveBuffer, into output: inout SendQueue, now: UInt64, ids: inout RequestIDSource, makeID: Bool
+    ) {
         if state == .head || state == .over {
             nextRequest()
             requestStart = now
             recordFallbackLine(input)
         }
+        end(Termination.Cause(cause))
+        if makeID && requestID.isEmpty { ids.next(into: &requestID) }
         let bytes = ErrorResponse.bytes(status: cause.status)
         status = cause.status
         answer = cause
         bytesToClient = ErrorResponse.bodyLength(bytes)
-        output.append(static: bytes)
+        ErrorResponse.append(bytes, requestID: requestID, into: &output.bytes)
         keepAlive = false
         state = .over
     }
@@ -37,6 +41,7 @@ extension Exchange {
             return true
         }
         guard done else { return .answer(.badHost) }  // no Host (or a Host no URL can carry)
+        end(.redirect)
         bytesToClient = 0
         keepAlive = false
         state = .over

@@ -54,7 +54,8 @@ extension Exchange {
                 state = .forwarding
                 return FailureOutcome(action: .answer(f.answer), blamesBackend: false, note: .answered(f.answer))
             }
-            return FailureOutcome(action: .reset(log: true), blamesBackend: false, note: .cut(afterBodyBytes: bytesToClient))
+            end(Termination.Cause(f.answer))
+            return FailureOutcome(action: .reset, blamesBackend: false, note: .cut(afterBodyBytes: bytesToClient))
         }
         switch f {
         case .invalidResponse, .unrelayable:
@@ -90,7 +91,11 @@ extension Exchange {
         return true
     }
 
-    func endWith(_ cause: LocalAnswer) -> Action {
-        responseHeadDone ? .reset(log: false) : .answer(cause)
+    /// Part of a response went out: the client's connection is reset (and
+    /// the line logged with the cause); otherwise Tether answers.
+    mutating func endWith(_ cause: LocalAnswer) -> Action {
+        guard responseHeadDone else { return .answer(cause) }
+        end(Termination.Cause(cause))
+        return .reset
     }
 }

@@ -20,6 +20,7 @@ extension Exchange {
         case .complete(let end):
             headEnd = end
             requestStart = now
+            bytesFromClient = end - input.readIndex
             input.storage.withUnsafeBufferPointer { recordRequestLine($0) }
             state = .routing
             return .route
@@ -43,8 +44,11 @@ extension Exchange {
         input.storage.withUnsafeBufferPointer { buf in
             peer.withUnsafeBufferPointer { address in
                 host.withUnsafeBufferPointer { host in
-                    forwarder.begin(
-                        buf, request, info: .init(clientAddress: address, isTLS: isTLS, fallbackHost: host, omit: route.strip), maxBody: maxBody)
+                    requestID.withUnsafeBufferPointer { id in
+                        forwarder.begin(
+                            buf, request, info: .init(clientAddress: address, isTLS: isTLS, fallbackHost: host, omit: route.strip, requestID: id),
+                            maxBody: maxBody)
+                    }
                 }
             }
         }
@@ -74,8 +78,10 @@ extension Exchange {
     }
 
     /// A connection took the request; its bytes are queued for it.
-    mutating func attached(now: UInt64) {
+    mutating func attached(now: UInt64, connected: Bool) {
         backendStart = now
+        connectedAt = connected ? now : 0
+        headAt = 0
         bytesToBackend = forwarder.head.count
     }
 
@@ -91,7 +97,9 @@ extension Exchange {
     mutating func pumpBody(_ input: inout ReceiveBuffer, into send: inout SendQueue, highWater: Int) -> RequestForwarder.Event {
         let event = forwarder.pump(&input, into: &send, highWater: highWater)
         switch event {
-        case .body(let moved), .done(let moved), .failed(_, let moved): bytesToBackend += moved
+        case .body(let moved), .done(let moved), .failed(_, let moved):
+            bytesToBackend += moved
+            bytesFromClient += moved
         }
         return event
     }
@@ -109,7 +117,8 @@ extension Exchange {
             return .wait
         }
         status = 499
-        return .reset(log: false)
+        end(.clientClosed)
+        return .reset
     }
 
     /// `METHOD target HTTP/1.x` for the access log.

@@ -31,10 +31,11 @@ extension Exchange {
         MessageWriter.appendResponseHead(
             buf, head, clientFraming: plan.client, keepAlive: keepAlive,
             clientVersion: request.version, trailers: plan.trailers, extra: cookie.field,
-            prefixing: cookie.appAssign, with: cookie.appPrefix, into: &output.bytes)
+            prefixing: cookie.appAssign, with: cookie.appPrefix, requestID: requestID, into: &output.bytes)
         responseHeadDone = true
         continueSettled = true  // a final answer ends any wait for 100
         status = head.status
+        upstreamStatus = head.status
         state = .relaying
         return plan
     }
@@ -43,10 +44,11 @@ extension Exchange {
     /// (with `cookie.field`, so a new session is pinned by its first
     /// answer) and both connections become a tunnel.
     mutating func switched(_ head: ResponseHead, _ buf: UnsafeBufferPointer<UInt8>, into output: inout SendQueue) -> Action {
-        MessageWriter.appendSwitchingHead(buf, head, extra: cookie.field, into: &output.bytes)
+        MessageWriter.appendSwitchingHead(buf, head, extra: cookie.field, requestID: requestID, into: &output.bytes)
         responseHeadDone = true
         continueSettled = true
         status = 101
+        upstreamStatus = 101
         keepAlive = false
         state = .tunnel
         return .tunnel

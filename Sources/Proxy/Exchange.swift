@@ -110,6 +110,24 @@ struct Exchange {
     var bytesToBackend = 0
     var requestStart: UInt64 = 0
     var backendStart: UInt64 = 0
+    /// When the backend connection was up (pooled: `backendStart`; 0: not yet).
+    var connectedAt: UInt64 = 0
+    /// When the response head came (0: not yet).
+    var headAt: UInt64 = 0
+    /// The status the backend sent (0: none).
+    var upstreamStatus = 0
+    /// Request bytes read from the client: the head, then the body.
+    var bytesFromClient = 0
+    /// The `X-Request-ID` (empty: `request_id off`).
+    var requestID: [UInt8] = []
+    /// Copied from the head only when the log format writes them.
+    var userAgent: [UInt8] = []
+    var referer: [UInt8] = []
+    /// Who ended the exchange and when, if someone cut it (nil: it ends
+    /// whole, `Termination.ok`). The first word stands.
+    var termination: Termination? = nil
+    /// The exchange has its access-log line.
+    var logged = false
 
     /// The session's buffers while the exchange is in the pool.
     var buffers = SpareBuffers()
@@ -117,6 +135,7 @@ struct Exchange {
     init(limits: HTTPLimits) {
         parser = RequestParser(limits: limits)
         requestLine.reserveCapacity(256)
+        requestID.reserveCapacity(48)
         tried.reserveCapacity(4)
     }
 
@@ -167,6 +186,34 @@ struct Exchange {
         bytesToBackend = 0
         requestStart = 0
         backendStart = 0
+        connectedAt = 0
+        headAt = 0
+        upstreamStatus = 0
+        bytesFromClient = 0
+        requestID.removeAll(keepingCapacity: true)
+        userAgent.removeAll(keepingCapacity: true)
+        referer.removeAll(keepingCapacity: true)
+        termination = nil
+        logged = false
+    }
+
+    /// Where the exchange is, as a termination phase.
+    var phase: Termination.Phase {
+        switch state {
+        case .head, .routing: return .request
+        case .queued: return .queue
+        case .forwarding:
+            if connectedAt == 0 { return .connect }
+            return forwarder.bodyDone ? .wait : .upload
+        case .relaying: return .response
+        case .tunnel: return .tunnel
+        case .over: return .done
+        }
+    }
+
+    /// Someone ends the exchange now: the first to say so is logged.
+    mutating func end(_ cause: Termination.Cause) {
+        if termination == nil { termination = Termination(cause, phase) }
     }
 }
 

@@ -1,19 +1,50 @@
+import Config
 import Stats
 
 /// A finished request in the loop's books: its backend's counters (or
 /// Tether's own answers), then its access-log line.
 extension LoopContext {
-    func record(_ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, peer: [UInt8], backendNanos: UInt64) {
+    func record(_ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, transport: ClientTransport, backendNanos: UInt64) {
         #if !TETHER_NO_STATS
         count(e, runtime: runtime, backendNanos: backendNanos)
         #endif
+        if draining { finishedWhileDraining += 1 }
+        if let answer = e.pointee.answer { answered(answer, e, runtime: runtime, client: transport.peer) }
         guard runtime.accessLog != nil else { return }
         let i = e.pointee.backendIndex
-        log.append(
-            client: peer, requestLine: e.pointee.requestLine, status: e.pointee.status, bytesSent: e.pointee.bytesToClient,
-            backend: i >= 0 ? runtime.backends[i].label : nil, backendNanos: backendNanos,
-            totalNanos: loop.now - e.pointee.requestStart)
+        let start = e.pointee.backendStart
+        var r = AccessRecord(
+            client: transport.peer, requestLine: e.pointee.requestLine, status: e.pointee.status, bytesSent: e.pointee.bytesToClient,
+            backend: i >= 0 ? runtime.backends[i].label : nil, backendNanos: backendNanos, totalNanos: loop.now - e.pointee.requestStart)
+        if runtime.accessLogFormat != .standard {
+            r.upstreamStatus = e.pointee.upstreamStatus
+            r.bytesReceived = e.pointee.bytesFromClient
+            if start != 0 && e.pointee.connectedAt != 0 { r.connectNanos = e.pointee.connectedAt - start }
+            if start != 0 && e.pointee.headAt != 0 { r.firstByteNanos = e.pointee.headAt - start }
+            r.requestID = e.pointee.requestID
+            r.tlsVersion = transport.tls?.protocolVersion
+            r.serverName = transport.tls?.serverName
+            r.userAgent = e.pointee.userAgent
+            r.referer = e.pointee.referer
+            r.retries = max(0, e.pointee.tried.count - 1) + (e.pointee.retriedStale ? 1 : 0)
+            r.termination = e.pointee.termination ?? .ok
+            r.reason = e.pointee.answer
+        }
+        log.append(r, format: runtime.accessLogFormat)
         if log.pending.count > 64 * 1024 { flushLog() }
+    }
+
+    /// One event line per answer Tether gave itself, with its reason, under
+    /// the loop's `EventBudget` (a flood of bad requests is counted, not
+    /// written). 4xx are `info`, 5xx `warning`.
+    private func answered(_ answer: LocalAnswer, _ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, client: [UInt8]) {
+        let level: LogLevel = answer.status >= 500 ? .warning : .info
+        guard eventLog.wants(level), let suppressed = takeEventBudget() else { return }
+        let i = e.pointee.backendIndex
+        let line = String(decoding: e.pointee.requestLine, as: UTF8.self)
+        let backend = i >= 0 && i < runtime.backends.count ? " (backend \(runtime.backends[i].name))" : ""
+        eventLog(level, "request", "\(answer.status) \(answer.label) for \"\(line)\" from \(String(decoding: client, as: UTF8.self))\(backend): \(answer.meaning)"
+            + (suppressed > 0 ? " (\(suppressed) similar lines suppressed)" : ""))
     }
 
     /// Counters for the admin endpoint: loop-local, no lock.

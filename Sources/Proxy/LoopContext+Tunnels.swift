@@ -13,11 +13,21 @@ extension LoopContext {
         if end != .closed && end != .timeout {
             event(backend: t.backendIndex, runtime, "tunnel ended (\(end.name)) after \(t.up.bytes) bytes up, \(t.down.bytes) down")
         }
-        if runtime.accessLog != nil {
-            log.append(
+        if t.runtime.accessLog != nil {
+            let life = loop.now - t.opened
+            var r = AccessRecord(
                 client: t.client.peer, requestLine: t.requestLine, status: 101, bytesSent: t.down.bytes,
-                backend: runtime.backends[t.backendIndex].label, backendNanos: loop.now - t.opened, totalNanos: loop.now - t.opened,
-                tunnel: (end.name, t.up.bytes))
+                backend: t.runtime.backends[t.backendIndex].label, backendNanos: life, totalNanos: life)
+            r.upstreamStatus = 101
+            r.bytesReceived = t.bytesReceived
+            r.requestID = t.requestID
+            r.tlsVersion = t.client.tls?.protocolVersion
+            r.serverName = t.client.tls?.serverName
+            r.userAgent = t.userAgent
+            r.referer = t.referer
+            r.termination = Termination(end.termination, .tunnel)
+            r.tunnel = (end.name, t.up.bytes)
+            log.append(r, format: t.runtime.accessLogFormat)
         }
         drainedIfDone()
     }

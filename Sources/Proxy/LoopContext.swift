@@ -36,8 +36,11 @@ final class LoopContext: @unchecked Sendable {
     var backendBuffers = Spares<SpareBuffers>(capacity: 64, floor: 8)
     private var ticks = 0
     var log = AccessLogBuffer()
+    var requestIDs: RequestIDSource
+    /// Requests logged since a graceful stop began (its outcome line).
+    var finishedWhileDraining = 0
     /// Operational lines (stderr); set by the server.
-    var eventLog: @Sendable (String) -> Void = { _ in }
+    var eventLog = EventLog.discard
     private var eventBudget = EventBudget()
     /// Set by a graceful stop: finish what is in flight, take nothing new.
     var draining = false
@@ -52,6 +55,7 @@ final class LoopContext: @unchecked Sendable {
         self.connectionLimit = connectionLimit
         self.loopCount = loopCount
         self.runtime = runtime
+        requestIDs = RequestIDSource(loop: loop.index)
         upstreams = runtime.config.backends.map { Upstream($0, loops: loopCount) }
         router = Router(config: runtime.config, loopIndex: loop.index)
         view = Router.View(count: runtime.backends.count)
@@ -168,11 +172,14 @@ final class LoopContext: @unchecked Sendable {
     /// At most `EventBudget.perSecond` a second per loop, so a backend that
     /// breaks every response cannot fill the disk; the rest are counted.
     func event(backend i: Int, _ runtime: ProxyRuntime, _ text: @autoclosure () -> String) {
-        guard let suppressed = eventBudget.take(now: loop.now) else { return }
+        guard let suppressed = takeEventBudget() else { return }
         let b = i >= 0 && i < runtime.backends.count ? runtime.backends[i] : nil
         let who = b.map { "backend \($0.name) (\($0.address))" } ?? "backend"
-        eventLog("\(who): \(text())" + (suppressed > 0 ? " (\(suppressed) similar lines suppressed)" : ""))
+        eventLog(.warning, "backend", "\(who): \(text())" + (suppressed > 0 ? " (\(suppressed) similar lines suppressed)" : ""))
     }
+
+    /// nil: over the budget (counted); else the lines suppressed since the last.
+    func takeEventBudget() -> Int? { eventBudget.take(now: loop.now) }
 
     func passiveSuccess(_ i: Int) {
         upstreams[i].passiveFailures = 0
@@ -279,6 +286,29 @@ final class LoopContext: @unchecked Sendable {
         for u in upstreams { u.pool.closeAll() }
         for session in Array(sessions.values) { session.drain() }
         drainedIfDone()
+    }
+
+    /// The graceful stop ran out of time: every request still in flight is
+    /// cut and logged (`stopped`), open tunnels close, idle connections go.
+    /// Returns the requests finished during the stop, the requests cut, and
+    /// the tunnels closed.
+    func cutRemaining() -> (finished: Int, cut: Int, tunnels: Int) {
+        let finished = finishedWhileDraining
+        var cut = 0
+        for session in Array(sessions.values) {
+            if session.phase == .exchange, let e = session.held {
+                e.pointee.end(.stopped)
+                cut += 1
+                session.dropBackend()
+                session.abort()
+            } else {
+                session.closeNow()
+            }
+        }
+        let open = Array(tunnels.values)
+        for t in open { t.close(because: .stopped) }
+        flushLog()
+        return (finished, cut, open.count)
     }
 
     private func drained() {

@@ -30,6 +30,12 @@ final class ProxyRuntime: Sendable {
     let checkSettings: [HealthCheckSettings]
     let slowStart: UInt64
     let accessLog: AccessLogWriter?
+    let accessLogFormat: AccessLogFormat
+    /// The log's format writes these fields, so they are copied from the head.
+    let logsUserAgent: Bool
+    let logsReferer: Bool
+    /// Routing a request copies from its head (the two above, or a request id).
+    let notesHead: Bool
 
     /// TLS per listener address (absent: plain). Built from the files each
     /// time a runtime is made, so a reload re-reads certificates.
@@ -88,6 +94,10 @@ final class ProxyRuntime: Sendable {
             storeAddress = nil
         }
         self.accessLog = try AccessLogWriter(config.accessLog)
+        accessLogFormat = config.accessLogFormat
+        logsUserAgent = accessLog != nil && config.accessLogFormat.writes(.userAgent)
+        logsReferer = accessLog != nil && config.accessLogFormat.writes(.referer)
+        notesHead = logsUserAgent || logsReferer || config.requestID != .off
         var contexts: [String: TLSServerContext] = [:]
         for l in config.listeners {
             guard let tls = l.tls else { continue }

@@ -19,6 +19,7 @@ extension ProxyServer {
         }
         switch result {
         case .success(let notes):
+            log.configure(config)
             return notes
         case .failure(let error):
             recordFailedReload(error.description)

@@ -135,7 +135,7 @@ extension ProxyServer {
                     group.leave()
                 }
             }
-            self.log("backend \(name) set to \(state.rawValue) by the admin endpoint")
+            self.log(.info, "admin", "backend \(name) set to \(state.rawValue) by the admin endpoint")
             group.notify(queue: self.control) { completion(.done) }
         }
     }

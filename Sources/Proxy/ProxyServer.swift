@@ -26,7 +26,7 @@ public final class ProxyServer: @unchecked Sendable {
     let reloadState = Mutex(ReloadStats())
     private let storeState = Mutex(StoreStatus())
     /// Operational events (store up/down...); the executable writes them to stderr.
-    let log: @Sendable (String) -> Void
+    public let log: EventLog
     private var pinger: StorePinger?
     /// Health monitors by "name@address": kept across reloads. Mutated on `control`.
     var monitors: [String: HealthMonitor] = [:]
@@ -66,8 +66,9 @@ public final class ProxyServer: @unchecked Sendable {
         }
     }
 
-    public init(config: ProxyConfig, log: @escaping @Sendable (String) -> Void = { _ in }) throws(StartError) {
+    public init(config: ProxyConfig, log: EventLog = .discard) throws(StartError) {
         self.log = log
+        log.configure(config)
         group = EventLoopGroup(count: config.workers)
         var fresh: [HealthMonitor] = []
         var monitors: [String: HealthMonitor] = [:]
@@ -90,7 +91,7 @@ public final class ProxyServer: @unchecked Sendable {
         let contexts = self.contexts
         let log = self.log
         m.onChange = { [unowned m] up, since, reason in
-            log("backend \(m.name) (\(m.address)) is \(up ? "up" : "down"): \(reason)")
+            log(up ? .info : .warning, "health", "backend \(m.name) (\(m.address)) is \(up ? "up" : "down"): \(reason)")
             for ctx in contexts { ctx.loop.execute { ctx.healthChanged(m, up: up, since: since) } }
         }
     }
@@ -204,7 +205,7 @@ public final class ProxyServer: @unchecked Sendable {
                 $0.lastError = error
                 $0.changes += 1
             }
-            self.log(up ? "session store \(url) is up" : "session store \(url) is down: \(error ?? "")")
+            self.log(up ? .info : .warning, "store", up ? "session store \(url) is up" : "session store \(url) is down: \(error ?? "")")
             for ctx in contexts { ctx.loop.execute { ctx.storeStateChanged(up: up) } }
         }
         pinger = p
@@ -224,13 +225,11 @@ public final class ProxyServer: @unchecked Sendable {
     public func stop(completion: @escaping @Sendable () -> Void) {
         control.sync {
             let countdown = Countdown(contexts.count)
-            let log = runtime.accessLog
-            let finish: @Sendable () -> Void = {
-                if countdown.claimFinish() {
-                    log?.flush()
-                    completion()
-                }
-            }
+            let accessLog = runtime.accessLog
+            let log = self.log
+            let contexts = self.contexts
+            let grace = runtime.config.timeouts.gracefulStop
+            let began = ContinuousClock.now
             let all = listeners
             if let p = pinger { p.loop.execute { p.stop() } }
             for m in monitors.values { m.loop.execute { m.stop() } }
@@ -239,12 +238,35 @@ public final class ProxyServer: @unchecked Sendable {
                 ctx.loop.execute {
                     for a in acceptorsHere { a.stop() }
                     ctx.beginDrain {
-                        if countdown.arrive() { finish() }
+                        countdown.finished(ctx.finishedWhileDraining)
+                        guard countdown.arrive(), countdown.claimFinish() else { return }
+                        let ms = (ContinuousClock.now - began).components
+                        log(.info, "stop", "graceful stop: every request finished (\(countdown.finishedCount) during the stop) after \(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms")
+                        accessLog?.flush()
+                        completion()
                     }
                 }
             }
-            let grace = Int(runtime.config.timeouts.gracefulStop.nanoseconds)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(grace)) { finish() }
+            // Out of time: what is still in flight is cut, with its log
+            // line, and the stop says how many.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace.nanoseconds))) {
+                guard countdown.claimFinish() else { return }
+                let tally = Tally()
+                let cutting = DispatchGroup()
+                for ctx in contexts {
+                    cutting.enter()
+                    ctx.loop.execute {
+                        tally.add(ctx.cutRemaining())
+                        cutting.leave()
+                    }
+                }
+                cutting.notify(queue: .global()) {
+                    let t = tally.total
+                    log(t.cut + t.tunnels > 0 ? .warning : .info, "stop", "graceful stop: graceful_stop_timeout (\(grace)) passed: \(t.finished) requests finished, \(t.cut) cut, \(t.tunnels) tunnels closed")
+                    accessLog?.flush()
+                    completion()
+                }
+            }
             let fds = all.map(\.fd)
             listeners = []
             // Deregistration happens on the loops; close after they ran it.
@@ -258,12 +280,26 @@ public final class ProxyServer: @unchecked Sendable {
     }
 }
 
+/// What the loops cut when a graceful stop ran out of time.
+private final class Tally: @unchecked Sendable {
+    private let lock = Mutex((finished: 0, cut: 0, tunnels: 0))
+    func add(_ c: (finished: Int, cut: Int, tunnels: Int)) {
+        lock.withLock { $0 = ($0.finished + c.finished, $0.cut + c.cut, $0.tunnels + c.tunnels) }
+    }
+    var total: (finished: Int, cut: Int, tunnels: Int) { lock.withLock { $0 } }
+}
+
 /// Counts loops that finished draining; the last one (or the deadline) ends the stop.
 private final class Countdown: Sendable {
     private let remaining: Atomic<Int>
     private let finished = Atomic<Bool>(false)
 
+    private let finishedRequests = Atomic<Int>(0)
+
     init(_ n: Int) { remaining = Atomic(n) }
+
+    func finished(_ n: Int) { finishedRequests.wrappingAdd(n, ordering: .relaxed) }
+    var finishedCount: Int { finishedRequests.load(ordering: .relaxed) }
 
     /// True for the loop that brings the count to zero.
     func arrive() -> Bool { remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 }

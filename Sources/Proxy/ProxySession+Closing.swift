@@ -42,6 +42,7 @@ extension ProxySession {
         // mid-exchange, callers up the stack may still read it, so it goes
         // with this object.
         let requestOver = phase != .exchange || how == .handedOver
+        if phase == .exchange && how != .handedOver { logCutRequest() }
         phase = .closed
         deadline = 0
         ctx.loop.cancelTimer(self)

@@ -27,24 +27,44 @@ extension ProxySession {
         case .tunnel: Tunnel.open(from: self)
         case .answer(let cause): respond(cause)
         case .answered:
-            logRequest(backendNanos: 0)
+            logRequest()
             closeAfterFlush()
-        case .reset(let log):
+        case .reset:
             dropBackend()
-            if log { logRequest(backendNanos: ctx.loop.now - exchange.pointee.backendStart) }
-            abort()
+            abort()  // logs the request with its termination
         }
     }
 
     func respond(_ cause: LocalAnswer) {
         let e = ctx.exchanges.lend(to: self)  // a 408 may answer a connection that sent nothing
         dropBackend()
-        e.pointee.writeAnswer(cause, input, into: &output, now: ctx.loop.now)
-        logRequest(backendNanos: 0)
+        e.pointee.writeAnswer(
+            cause, input, into: &output, now: ctx.loop.now, ids: &ctx.requestIDs, makeID: runtime.config.requestID != .off)
+        logRequest()
         closeAfterFlush()
     }
 
-    func logRequest(backendNanos: UInt64) {
-        ctx.record(exchange, runtime: runtime, peer: transport.peer, backendNanos: backendNanos)
+    /// The request's line in the books and the access log, once.
+    func logRequest() {
+        let e = exchange
+        guard !e.pointee.logged else { return }
+        e.pointee.logged = true
+        let start = e.pointee.backendStart
+        ctx.record(e, runtime: runtime, transport: transport, backendNanos: start == 0 ? 0 : ctx.loop.now - start)
+    }
+
+    /// The connection ends while a request is in flight (the client left,
+    /// a timeout, a reset): the request still gets its line, with who ended
+    /// it (the client, unless someone said otherwise).
+    func logCutRequest() {
+        guard let e = held, e.pointee.state != .head, e.pointee.requestStart != 0, !e.pointee.logged else { return }
+        e.pointee.end(.clientClosed)
+        // nginx's 499: the client left before any response. A request Tether
+        // cut itself with no response logs status 0.
+        let cause = e.pointee.termination?.cause
+        if !e.pointee.responseHeadDone && e.pointee.answer == nil && (cause == .clientClosed || cause == .clientTimeout) {
+            e.pointee.status = 499
+        }
+        logRequest()
     }
 }

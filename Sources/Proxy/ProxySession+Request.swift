@@ -24,6 +24,12 @@ extension ProxySession {
         let e = exchange
         if redirectsToHTTPS { return perform(e.pointee.redirect(input, portSuffix: runtime.httpsPortSuffix, into: &output)) }
         let route = input.storage.withUnsafeBufferPointer { ctx.route($0, e.pointee.request) }
+        if runtime.notesHead {
+            input.storage.withUnsafeBufferPointer {
+                e.pointee.noteHead(
+                    $0, userAgent: runtime.logsUserAgent, referer: runtime.logsReferer, requestID: runtime.config.requestID, ids: &ctx.requestIDs)
+            }
+        }
         let action = e.pointee.routed(
             route, &input, peer: transport.peer, isTLS: transport.isTLS, host: route.map { runtime.backends[$0.backend].hostBytes } ?? [],
             maxBody: runtime.config.limits.maxBodySize, deadline: runtime.requestTimeout > 0 ? ctx.loop.now + runtime.requestTimeout : 0,

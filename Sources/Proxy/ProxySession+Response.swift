@@ -19,7 +19,7 @@ extension ProxySession {
     }
 
     func finished(_ finish: Exchange.Finish) {
-        logRequest(backendNanos: ctx.loop.now - exchange.pointee.backendStart)
+        logRequest()
         guard finish.keepClient else {
             cleanEnd = finish.requestReadWhole
             return closeAfterFlush()

@@ -29,7 +29,9 @@ extension ProxySession {
         case .waited(.header): respond(.headerTimeout)
         case .waited(.body): perform(exchange.pointee.bodyTimedOut())
         case .waited(.idle), .waited(.tlsIdle): closeNow()
-        case .waited(.send): abort()
+        case .waited(.send):
+            if phase == .exchange { exchange.pointee.end(.clientTimeout) }
+            abort()
         }
     }
 }

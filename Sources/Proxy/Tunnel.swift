@@ -26,7 +26,7 @@ final class Tunnel: TimerTarget {
     }
 
     enum End {
-        case closed, clientError, backendError, timeout, backendDown, maintenance
+        case closed, clientError, backendError, timeout, backendDown, maintenance, stopped
 
         /// As the access log and the event log say it.
         var name: StaticString {
@@ -37,6 +37,20 @@ final class Tunnel: TimerTarget {
             case .timeout: return "timeout"
             case .backendDown: return "backend_down"
             case .maintenance: return "maintenance"
+            case .stopped: return "stopped"
+            }
+        }
+
+        /// As the access log's `termination` says it.
+        var termination: Termination.Cause {
+            switch self {
+            case .closed: return .ok
+            case .clientError: return .clientClosed
+            case .backendError: return .backendClosed
+            case .timeout: return .limit
+            case .backendDown: return .backendDown
+            case .maintenance: return .maintenance
+            case .stopped: return .stopped
             }
         }
     }
@@ -51,6 +65,11 @@ final class Tunnel: TimerTarget {
     let runtime: ProxyRuntime
     let backendIndex: Int
     let requestLine: [UInt8]
+    /// For its access-log line (empty unless the format or `request_id` asked).
+    let requestID: [UInt8]
+    let userAgent: [UInt8]
+    let referer: [UInt8]
+    let bytesReceived: Int
     let opened: UInt64
     /// Client to backend, backend to client.
     var up = Flow()
@@ -88,6 +107,10 @@ final class Tunnel: TimerTarget {
         backendIndex = e.pointee.backendIndex
         // A copy of its own: the exchange's array keeps its capacity for the next request.
         requestLine = e.pointee.requestLine.withUnsafeBufferPointer { [UInt8]($0) }
+        requestID = e.pointee.requestID.isEmpty ? [] : e.pointee.requestID.withUnsafeBufferPointer { [UInt8]($0) }
+        userAgent = e.pointee.userAgent.isEmpty ? [] : e.pointee.userAgent.withUnsafeBufferPointer { [UInt8]($0) }
+        referer = e.pointee.referer.isEmpty ? [] : e.pointee.referer.withUnsafeBufferPointer { [UInt8]($0) }
+        bytesReceived = e.pointee.bytesFromClient
         opened = ctx.loop.now
         lastActivity = opened
         session.output.unsent.withUnsafeBytes { down.buffer.append($0) }
@@ -260,7 +283,6 @@ final class Tunnel: TimerTarget {
         let reset = end != .closed && end != .timeout
         client.close(reset: reset)
         if reset { Socket.abort(backendFd) } else { Glibc.close(backendFd) }
-        client.tls?.release()
         up.buffer.readIndex = up.buffer.writeIndex
         down.buffer.readIndex = down.buffer.writeIndex
         release(&up.buffer)
@@ -269,7 +291,8 @@ final class Tunnel: TimerTarget {
         count(.tunnelsOpen, by: -1)
         count(.tunnelBytesIn, by: up.bytes)
         count(.tunnelBytesOut, by: down.bytes)
-        ctx.tunnelEnded(self, end, runtime: runtime)
+        ctx.tunnelEnded(self, end, runtime: runtime)  // its log line reads the TLS version and name
+        client.tls?.release()
     }
 
     private func count(_ c: BackendCounter, by n: Int = 1) {

@@ -187,4 +187,13 @@ public final class TLSConnection {
 
     /// The session was resumed from a ticket (no full handshake).
     public var resumed: Bool { SSL_session_reused(ssl) == 1 }
+
+    /// The negotiated version as OpenSSL names it (`TLSv1.3`): a static C
+    /// string, so the access log copies it without making a `String`.
+    public var protocolVersion: UnsafePointer<CChar>? { released ? nil : SSL_get_version(ssl) }
+
+    /// The server name the client asked for (SNI), owned by the connection.
+    public var serverName: UnsafePointer<CChar>? {
+        released ? nil : SSL_get_servername(ssl, tether_TLSEXT_NAMETYPE_host_name)
+    }
 }

@@ -86,7 +86,7 @@ struct RunCommand: ParsableCommand {
         MainQueueHandle.makeNow()
         let server: ProxyServer
         do {
-            server = try ProxyServer(config: config) { FileHandleOutput.stderr("tether: [\(Self.wallStamp())] \($0)") }
+            server = try ProxyServer(config: config, log: EventLog(level: config.logLevel, format: config.logFormat))
         } catch {
             FileHandleOutput.stderr("tether: \(error)")
             throw ExitCode(1)
@@ -108,13 +108,13 @@ struct RunCommand: ParsableCommand {
         server.start()
         admin?.start()
         let ports = server.boundPorts.map(String.init).joined(separator: ",")
-        let stamp = Self.wallStamp()
-        FileHandleOutput.stderr("tether \(TetherCommand.version): [\(stamp)] listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
-        for line in Self.startupSummary(config) { FileHandleOutput.stderr("tether: [\(stamp)] \(line)") }
+        let log = server.log
+        log.announce("tether \(TetherCommand.version) listening on port \(ports) with \(server.loopCount) loops, \(config.backends.count) backends")
+        for line in ConfigSummary.startup(config) { log.announce(line) }
         if let admin {
             var host = String(config.admin.address[..<(config.admin.address.lastIndex(of: ":") ?? config.admin.address.endIndex)])
             if host.isEmpty || host == "0.0.0.0" || host == "*" { host = "127.0.0.1" }
-            FileHandleOutput.stderr("tether: [\(stamp)] admin endpoint on http://\(host):\(admin.port)/" + (config.admin.token == nil ? "" : " (token required)"))
+            log.announce("admin endpoint on http://\(host):\(admin.port)/" + (config.admin.token == nil ? "" : " (token required)"))
         }
         dispatchMain()
     }
@@ -123,18 +123,21 @@ struct RunCommand: ParsableCommand {
     static func reload(_ server: ProxyServer, path: String, overrides: RunCommand) {
         switch ConfigFile.load(path: path) {
         case .failure(let errors):
-            for e in errors.errors { FileHandleOutput.stderr("tether: reload failed: \(e)") }
+            for e in errors.errors { server.log(.error, "reload", "reload failed: \(e)") }
             server.recordFailedReload(errors.errors.map(\.description).joined(separator: "; "))
-            FileHandleOutput.stderr("tether: still running the previous configuration")
+            server.log(.error, "reload", "still running the previous configuration")
         case .success(var config):
             do {
                 try overrides.applyOverrides(&config)
+                let old = server.config
                 let notes = try server.reload(config)
-                for n in notes { FileHandleOutput.stderr("tether: note: \(n)") }
-                FileHandleOutput.stderr("tether: configuration reloaded (\(config.backends.count) backends, reload #\(server.reloadStats.succeeded))")
+                for n in notes { server.log(.warning, "reload", "note: \(n)") }
+                let changes = ConfigSummary.changes(from: old, to: config)
+                server.log(.info, "reload", "configuration reloaded (\(config.backends.count) backends, reload #\(server.reloadStats.succeeded))" + (changes.isEmpty ? ": nothing changed" : ""))
+                for c in changes { server.log(.info, "reload", c) }
             } catch {
-                FileHandleOutput.stderr("tether: reload failed: \(error)")
-                FileHandleOutput.stderr("tether: still running the previous configuration")
+                server.log(.error, "reload", "reload failed: \(error)")
+                server.log(.error, "reload", "still running the previous configuration")
             }
         }
     }
@@ -166,39 +169,6 @@ struct RunCommand: ParsableCommand {
             guard let n = ValueParsing.size(maxBody) else { throw ValidationError("--max-body: \"\(maxBody)\" is not a size (e.g. 64m)") }
             c.limits.maxBodySize = n
         }
-    }
-}
-
-extension RunCommand {
-    /// What an operator needs to see at start: each listener and whether
-    /// it terminates TLS, the routing, and the backends (issue 19).
-    static func startupSummary(_ c: ProxyConfig) -> [String] {
-        let listeners = c.listeners.map { l in
-            "\(l.address) (\(l.tls != nil ? "tls" : l.redirectHTTPS ? "redirect to https" : "plain"))"
-        }
-        var routing = "routing \(c.routing.mode.rawValue) (\(c.routing.strategy.rawValue))"
-        if c.routing.mode == .sticky {
-            routing += ", cookie \(c.routing.cookie.name)"
-            if let app = c.routing.appCookie { routing += ", app_cookie \(app)" + (c.routing.appCookiePrefix ? " prefix" : "") }
-        }
-        if let store = c.routing.sessionStore { routing += ", session store \(store)" }
-        let backends = c.backends.map { b in
-            var s = "\(b.name) \(b.address)"
-            if b.weight != 1 { s += " weight=\(b.weight)" }
-            if let r = b.route { s += " route=\(r)" }
-            if b.backup { s += " backup" }
-            if b.adminState != .active { s += " \(b.adminState.rawValue)" }
-            return s
-        }
-        return ["listeners: " + listeners.joined(separator: ", "), routing, "backends: " + backends.joined(separator: ", ")]
-    }
-
-    /// Seconds since the epoch with milliseconds, for event lines.
-    static func wallStamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let ms = ts.tv_nsec / 1_000_000
-        return "\(ts.tv_sec).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)"
     }
 }
 

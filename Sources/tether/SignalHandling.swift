@@ -23,9 +23,9 @@ enum SignalHandling {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
-                FileHandleOutput.stderr("tether: [\(RunCommand.wallStamp())] stopping (signal \(sig)); waiting for requests in flight")
+                server.log(.info, "stop", "stopping (signal \(sig)); waiting for requests in flight")
                 server.stop {
-                    FileHandleOutput.stderr("tether: [\(RunCommand.wallStamp())] stopped")
+                    server.log(.info, "stop", "stopped")
                     exit(0)
                 }
             }
@@ -37,7 +37,7 @@ enum SignalHandling {
             if let reload {
                 reload()
             } else {
-                FileHandleOutput.stderr("tether: SIGHUP ignored: started without a configuration file")
+                server.log(.warning, "reload", "SIGHUP ignored: started without a configuration file")
             }
         }
         arm(hup)
@@ -46,7 +46,7 @@ enum SignalHandling {
         signal(SIGUSR1, SIG_IGN)
         let usr1 = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
         usr1.setEventHandler {
-            FileHandleOutput.stderr("tether: [\(RunCommand.wallStamp())] SIGUSR1: \(server.reopenLogs())")
+            server.log(.info, "reopen", "SIGUSR1: \(server.reopenLogs())")
         }
         arm(usr1)
         signal(SIGPIPE, SIG_IGN)

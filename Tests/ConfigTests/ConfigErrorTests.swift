@@ -99,6 +99,10 @@ import Testing
              expected: "4:1: admin read_token is the same as token: give it its own value"),
         Case(name: "short read_token", text: head + backend + "admin 127.0.0.1:9090 token=\"admin-token-1\" read_token=\"short\"\n",
              expected: "4:1: admin read_token is 5 characters; use at least 8"),
+        Case(name: "unknown access log field", text: head + backend + "access_log stdout format=status,agent\n",
+             expected: "4:1: access_log format: unknown field \"agent\"; use standard, combined, json, or a comma-separated list of: client, time, request"),
+        Case(name: "unknown log level", text: head + backend + "log_level loud\n",
+             expected: "4:11: "),
         Case(name: "admin on a LAN address without a token", text: head + backend + "admin 10.0.0.5:9090\n",
              expected: "4:1: admin 10.0.0.5:9090 can be reached from other hosts and has no token"),
     ]

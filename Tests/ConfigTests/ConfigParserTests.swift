@@ -1,3 +1,4 @@
+import Stats
 import Config
 import Foundation
 import Testing
@@ -135,6 +136,26 @@ import Testing
     @Test func accessLogOffAndStdout() throws {
         #expect(try parse(Self.minimal + "access_log off\n").accessLog == .off)
         #expect(try parse(Self.minimal + "access_log stdout\n").accessLog == .stdout)
+    }
+
+    @Test func accessLogFormatsAndFieldLists() throws {
+        #expect(try parse(Self.minimal + "access_log /var/log/t.log\n").accessLogFormat == .standard)
+        #expect(try parse(Self.minimal + "access_log /var/log/t.log format=combined\n").accessLogFormat == .combined)
+        #expect(try parse(Self.minimal + "access_log stdout format=json\n").accessLogFormat == .json)
+        #expect(try parse(Self.minimal + "access_log stdout format=time,status,termination,request_id\n").accessLogFormat
+            == .fields([.time, .status, .termination, .requestID]))
+        let c = try parse(Self.minimal + "request_id trust\nlog_level warning\nlog_format json\n")
+        #expect(c.requestID == .trust && c.logLevel == .warning && c.logFormat == .json)
+        #expect(AccessLogFormat.combined.writes(.userAgent) && !AccessLogFormat.standard.writes(.referer))
+    }
+
+    /// docs/OPERATIONS.md lists every access-log field and termination
+    /// value with the meaning the code gives it.
+    @Test func operationsDocListsEveryLogFieldAndTermination() throws {
+        let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/OPERATIONS.md"), encoding: .utf8)
+        for f in AccessLogField.allCases { #expect(doc.contains("| `\(f.rawValue)` | \(f.meaning) |"), "field \(f.rawValue)") }
+        for c in Termination.Cause.allCases { #expect(doc.contains("| `\(c.name)` | \(c.meaning) |"), "cause \(c.name)") }
+        for p in Termination.Phase.allCases { #expect(doc.contains("| `\(p.name)` | \(p.meaning) |"), "phase \(p.name)") }
     }
 
     /// proxy.conf.example states every default: parsed, it must equal the

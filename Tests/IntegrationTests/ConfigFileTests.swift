@@ -69,7 +69,7 @@ import Testing
             """.write(toFile: file.path, atomically: true, encoding: .utf8)
         let tether = try TetherProcess(configFile: file.path)
         #expect(tether.waitForStderr(containing: "admin endpoint on"))
-        let stamp = #"tether: \[\d{10}\.\d{3}\] "#
+        let stamp = #"tether: \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] "#
         let lines = tether.stderr.split(separator: "\n").map(String.init)
         for expected in [
             "listeners: 127.0.0.1:\(port) (plain), 127.0.0.1:\(redirect) (redirect to https)",

@@ -66,7 +66,7 @@ struct ExchangeDriver {
     mutating func attach(_ carry: Exchange.Carry = .head) -> RequestForwarder.Event {
         send = SendQueue()
         backendIn = ReceiveBuffer(capacity: 16 * 1024)
-        exchange.attached(now: now)
+        exchange.attached(now: now, connected: true)
         switch carry {
         case .head: send.bytes += exchange.forwarder.head
         case .bytes(let b): send.bytes += b
@@ -137,7 +137,8 @@ struct ExchangeDriver {
 
     /// Tether's own answer, as the session writes it.
     mutating func answer(_ cause: LocalAnswer) {
-        exchange.writeAnswer(cause, input, into: &output, now: now)
+        var ids = RequestIDSource(loop: 0)
+        exchange.writeAnswer(cause, input, into: &output, now: now, ids: &ids, makeID: false)
     }
 
     // MARK: Reading the streams

@@ -129,7 +129,8 @@ import Testing
         d.attach()
         #expect(d.backend("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome") == .more)
         d.clientReads()
-        #expect(d.fail(.closed, received: true) == .init(action: .reset(log: true), blamesBackend: true, note: .cut(afterBodyBytes: 4)))
+        #expect(d.fail(.closed, received: true) == .init(action: .reset, blamesBackend: true, note: .cut(afterBodyBytes: 4)))
+        #expect(d.exchange.termination == Termination(.backendClosed, .response))
     }
 
     @Test func aRequestWaitsInTheQueueAndLeavesWithWhatItWouldHaveSent() {

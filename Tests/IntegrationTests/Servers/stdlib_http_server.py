@@ -12,6 +12,7 @@ Routes:
   GET  /early           103 Early Hints in a write of its own, then 200
   GET  /echo            200, body = "<path> <Host>" as this server saw them
   GET  /sleep/MS        200 after MS milliseconds (a slow handler)
+  GET  /header/NAME     200, body = the request's NAME fields, joined by "|"
   GET  /trailers        chunked 200 with trailer fields X-Checksum, X-Parts;
                         header X-Saw-TE says which TE the request carried
   POST /echo-trailers   reads a chunked body, answers its trailer lines
@@ -66,6 +67,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/sleep/"):
             time.sleep(int(self.path[len("/sleep/"):]) / 1000)
             self.answer(200, b"slept")
+        elif self.path.startswith("/header/"):
+            values = self.headers.get_all(self.path[len("/header/"):]) or []
+            self.answer(200, "|".join(values).encode())
         elif self.path == "/early":
             self.send_response_only(103)
             self.send_header("Link", "</style.css>; rel=preload; as=style")
