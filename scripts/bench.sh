@@ -44,6 +44,10 @@
 #                                       proxy (backends: scripts/lib/ws_bench.py):
 #                                       messages per proxy CPU-second
 #   scripts/bench.sh --idle-websocket N memory per idle WebSocket through each proxy
+#   scripts/bench.sh --access-log       Tether and nginx each writing a JSON access
+#                                       log to a file (nginx: log_format escape=json,
+#                                       buffer=64k), beside the same proxies with
+#                                       the log off: what the log costs
 #   scripts/bench.sh --stats-overhead   Tether with its admin counters vs a build
 #                                       with them compiled out (TETHER_NO_STATS)
 #   scripts/bench.sh --baseline BIN     this Tether against another tether binary
@@ -69,12 +73,14 @@ baseline_bin=""
 profile=0
 workers=1
 idle_cpu=0
+access_log=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
         --stats-overhead) stats_overhead=1; shift ;;
+        --access-log) access_log=1; shift ;;
         --no-tls) tls=0; shift ;;
         --idle) idle="$2"; shift 2 ;;
         --idle-tls) idle_tls=1; shift ;;
@@ -84,7 +90,7 @@ while [[ $# -gt 0 ]]; do
         --profile) profile=1; shift ;;
         --idle-cpu) idle_cpu="$2"; shift 2 ;;
         --workers) workers="$2"; shift 2 ;;
-        -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,60p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -119,6 +125,7 @@ B1=19101; B2=19102; B3=19103
 P_TETHER=18080; P_NGINX=18081; P_HAPROXY=18082
 K_TETHER=18090; K_NGINX=18091; K_HAPROXY=18092  # sticky on JSESSIONID
 C_HAPROXY=18093  # HAProxy cookie insert
+P_LOG=18085; N_LOG=18086  # --access-log: JSON access log to a file
 S_TETHER=18443; S_NGINX=18444; S_HAPROXY=18445
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
     -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
@@ -148,6 +155,23 @@ worker_rlimit_nofile 19900;
 events { worker_connections $((idle + idle_ws > 0 ? idle + 2 * idle_ws + 1000 : 4096)); }
 http {
     access_log off;
+    # The --access-log rows: the fields Tether's json format writes that nginx has.
+    log_format json escape=json '{"time":"\$time_iso8601","client":"\$remote_addr","request":"\$request",'
+        '"status":\$status,"upstream_status":"\$upstream_status","bytes_sent":\$body_bytes_sent,'
+        '"bytes_received":\$request_length,"backend":"\$upstream_addr","connect_ms":"\$upstream_connect_time",'
+        '"first_byte_ms":"\$upstream_header_time","backend_ms":"\$upstream_response_time","total_ms":\$request_time,'
+        '"request_id":"\$request_id","tls_version":"\$ssl_protocol","sni":"\$ssl_server_name",'
+        '"user_agent":"\$http_user_agent","referer":"\$http_referer"}';
+    server {
+        listen 127.0.0.1:$N_LOG;
+        keepalive_requests 1000000;
+        access_log $work/nginx-access.json json buffer=64k flush=1s;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
     # WebSockets (the --websocket rows); other requests keep the pool's keep-alive.
     map \$http_upgrade \$connection_upgrade { default upgrade; '' ''; }
     upstream app {
@@ -256,6 +280,12 @@ sed -e "s/:$P_TETHER\$/:$K_TETHER/" -e "/ tls cert=/d" -e "s/^admin .*/admin 127
     "$work/tether.conf" > "$work/tether-sticky.conf"
 "${on_proxy_core[@]}" "$tether_bin" run --config "$work/tether-sticky.conf" 2>"$work/tether-sticky.err" & pids+=($!)
 sticky_pid=$!
+if [[ $access_log -eq 1 ]]; then
+    sed -e "s/:$P_TETHER\$/:$P_LOG/" -e "/ tls cert=/d" -e "s/^admin .*/admin 127.0.0.1:18096/" \
+        -e "s#^access_log off#access_log $work/tether-access.json format=json#" "$work/tether.conf" > "$work/tether-log.conf"
+    "${on_proxy_core[@]}" "$tether_bin" run --config "$work/tether-log.conf" 2>"$work/tether-log.err" & pids+=($!)
+    log_pid=$!
+fi
 P_NOSTATS=18083
 if [[ $stats_overhead -eq 1 ]]; then
     "${on_proxy_core[@]}" "$nostats_bin" run --listen 127.0.0.1:$P_NOSTATS --workers 1 --access-log off \
@@ -286,6 +316,7 @@ for p in $S_TETHER $S_NGINX $S_HAPROXY; do
     for _ in $(seq 1 100); do curl -skf -o /dev/null "https://127.0.0.1:$p/" && break; sleep 0.1; done
 done
 [[ $stats_overhead -eq 1 ]] && wait_port $P_NOSTATS
+[[ $access_log -eq 1 ]] && wait_port $P_LOG && wait_port $N_LOG
 [[ -n $baseline_bin ]] && wait_port $P_BASE
 # The cookies each proxy gave 256 new clients, for the cookie rows.
 for _ in $(seq 1 256); do
@@ -308,6 +339,7 @@ declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req sum_user sum_cs sum_sc sum_ew
 targets=(direct tether nginx haproxy tether-sticky tether-rr-sticky nginx-sticky haproxy-sticky tether-cookie haproxy-cookie)
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
+[[ $access_log -eq 1 ]] && targets=(tether tether-log nginx nginx-log)
 if [[ -n $baseline_bin ]]; then
     targets=(tether baseline)
     [[ $tls -eq 1 ]] && targets+=(tether-tls baseline-tls tether-handshake baseline-handshake)
@@ -325,6 +357,8 @@ url_of() {
         tether-cookie) echo "http://127.0.0.1:$K_TETHER/" ;;
         haproxy-cookie) echo "http://127.0.0.1:$C_HAPROXY/" ;;
         nostats) echo "http://127.0.0.1:$P_NOSTATS/" ;;
+        tether-log) echo "http://127.0.0.1:$P_LOG/" ;;
+        nginx-log) echo "http://127.0.0.1:$N_LOG/" ;;
         baseline) echo "http://127.0.0.1:$P_BASE/" ;;
         baseline-*) echo "https://127.0.0.1:$S_BASE/" ;;
         tether-*) echo "https://127.0.0.1:$S_TETHER/" ;;
@@ -342,7 +376,7 @@ wrk_run() { # TARGET WRK-ARGS...
         *) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" "$(url_of "$t")" ;;
     esac
 }
-pid_of() { case "$1" in tether-sticky|tether-cookie) echo "$sticky_pid" ;; tether*) echo "$tether_pid" ;; baseline*) echo "$baseline_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
+pid_of() { case "$1" in tether-sticky|tether-cookie) echo "$sticky_pid" ;; tether-log) echo "$log_pid" ;; tether*) echo "$tether_pid" ;; baseline*) echo "$baseline_pid" ;; nginx*) echo "$nginx_pid" ;; haproxy*) echo "$haproxy_pid" ;; nostats) echo "$nostats_pid" ;; *) echo "" ;; esac; }
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
@@ -529,6 +563,9 @@ for r in $(seq 1 $((rounds + profile))); do
         sum_p50[$t]=$(awk -v a="${sum_p50[$t]}" -v b="$p50" 'BEGIN{print a+b}')
         sum_p99[$t]=$(awk -v a="${sum_p99[$t]}" -v b="$p99" 'BEGIN{print a+b}')
         sum_cpu[$t]=$((sum_cpu[$t] + after - before))
+        # Keep the disk out of it: the log files start empty each round
+        # (both proxies append, so truncating is safe).
+        [[ $access_log -eq 1 ]] && : > "$work/tether-access.json" && : > "$work/nginx-access.json"
     done
 done
 
@@ -564,6 +601,11 @@ if [[ $profile -eq 1 ]]; then
             'BEGIN { if (pr == 0) pr = 1; printf "| %-17s | %12.2f | %14.2f | %14.2f | %15.3f | %14.3f |\n", t, u / hz * 1e6 / r, (c - u) / hz * 1e6 / r, sc / pr, cs / pr, ew / pr }'
     done
     echo
+fi
+if [[ $access_log -eq 1 ]]; then
+    awk -v t="${per_cpu[tether]}" -v tl="${per_cpu[tether-log]}" -v n="${per_cpu[nginx]}" -v nl="${per_cpu[nginx-log]}" \
+        'BEGIN { printf "access log per proxy CPU-s: Tether JSON log / log off %.3fx (nginx %.3fx); Tether JSON log / nginx JSON log %.2fx\n", tl/t, nl/n, tl/nl }'
+    exit 0
 fi
 if [[ $stats_overhead -eq 1 ]]; then
     awk -v t="${per_cpu[tether]}" -v n="${per_cpu[nostats]}" -v a="${sum_rps[tether]}" -v b="${sum_rps[nostats]}" \

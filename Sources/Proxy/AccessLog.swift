@@ -83,7 +83,7 @@ final class AccessLogWriter: Sendable {
 /// written as bytes straight into one buffer (see `AccessLogBuffer+Format`),
 /// which goes to the writer every 100 ms tick or past 64 KiB.
 struct AccessLogBuffer {
-    var pending: [UInt8] = []
+    let out = LogBytes(capacity: 72 * 1024)
     /// `2026-11-29T10:04:05`, rebuilt when the second changes; each line
     /// adds `.mmmZ` (milliseconds: lines of one second stay in order).
     private(set) var stamp: [UInt8] = []
@@ -92,17 +92,13 @@ struct AccessLogBuffer {
     private var stampSecond = -1
     private(set) var stampMillis = 0
 
-    init() {
-        pending.reserveCapacity(64 * 1024)
-    }
+    init() {}
+
+    /// Bytes buffered, not yet handed over.
+    var count: Int { out.count }
 
     /// Hands the buffered lines over and starts a new buffer.
-    mutating func take() -> [UInt8]? {
-        guard !pending.isEmpty else { return nil }
-        let out = pending
-        pending.removeAll(keepingCapacity: true)
-        return out
-    }
+    mutating func take() -> [UInt8]? { out.take() }
 
     /// Reads the clock for the next line.
     mutating func refreshStamp() {

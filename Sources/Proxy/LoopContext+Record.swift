@@ -31,7 +31,7 @@ extension LoopContext {
             r.reason = e.pointee.answer
         }
         log.append(r, format: runtime.accessLogFormat)
-        if log.pending.count > 64 * 1024 { flushLog() }
+        if log.count > 64 * 1024 { flushLog() }
     }
 
     /// One event line per answer Tether gave itself, with its reason, under
