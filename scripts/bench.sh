@@ -335,6 +335,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 hz=$(getconf CLK_TCK)
 
+declare -A round_pc  # requests per proxy CPU-second, per target and round
 declare -A sum_rps sum_p50 sum_p99 sum_cpu sum_req sum_user sum_cs sum_sc sum_ew prof_req
 targets=(direct tether nginx haproxy tether-sticky tether-rr-sticky nginx-sticky haproxy-sticky tether-cookie haproxy-cookie)
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
@@ -563,6 +564,7 @@ for r in $(seq 1 $((rounds + profile))); do
         sum_p50[$t]=$(awk -v a="${sum_p50[$t]}" -v b="$p50" 'BEGIN{print a+b}')
         sum_p99[$t]=$(awk -v a="${sum_p99[$t]}" -v b="$p99" 'BEGIN{print a+b}')
         sum_cpu[$t]=$((sum_cpu[$t] + after - before))
+        round_pc[$t,$r]=$(awk -v n="$reqs" -v c=$((after - before)) -v hz="$hz" 'BEGIN{ if (c > 0) printf "%.0f", n / (c / hz); else print 0 }')
         # Keep the disk out of it: the log files start empty each round
         # (both proxies append, so truncating is safe).
         [[ $access_log -eq 1 ]] && : > "$work/tether-access.json" && : > "$work/nginx-access.json"
@@ -602,9 +604,19 @@ if [[ $profile -eq 1 ]]; then
     done
     echo
 fi
+# median_ratio A B: the median over rounds of A's requests per CPU-second
+# over B's in the same round (interleaved runs: a pair shares the VM's
+# drift, which moves single rounds by +-10 % here).
+median_ratio() {
+    local r
+    for r in $(seq 1 "$rounds"); do
+        awk -v a="${round_pc[$1,$r]}" -v b="${round_pc[$2,$r]}" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
+    done | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 if [[ $access_log -eq 1 ]]; then
     awk -v t="${per_cpu[tether]}" -v tl="${per_cpu[tether-log]}" -v n="${per_cpu[nginx]}" -v nl="${per_cpu[nginx-log]}" \
-        'BEGIN { printf "access log per proxy CPU-s: Tether JSON log / log off %.3fx (nginx %.3fx); Tether JSON log / nginx JSON log %.2fx\n", tl/t, nl/n, tl/nl }'
+        'BEGIN { printf "access log per proxy CPU-s, totals:          Tether JSON log / log off %.3fx (nginx %.3fx); Tether JSON log / nginx JSON log %.2fx\n", tl/t, nl/n, tl/nl }'
+    echo "access log per proxy CPU-s, median of rounds: Tether JSON log / log off $(median_ratio tether-log tether)x (nginx $(median_ratio nginx-log nginx)x); Tether JSON log / nginx JSON log $(median_ratio tether-log nginx-log)x"
     exit 0
 fi
 if [[ $stats_overhead -eq 1 ]]; then

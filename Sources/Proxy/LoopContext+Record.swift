@@ -30,7 +30,7 @@ extension LoopContext {
             r.termination = e.pointee.termination ?? .ok
             r.reason = e.pointee.answer
         }
-        log.append(r, format: runtime.accessLogFormat)
+        log.append(r, format: runtime.accessLogFormat, now: loop.now)
         if log.count > 64 * 1024 { flushLog() }
     }
 

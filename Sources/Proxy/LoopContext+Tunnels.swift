@@ -27,7 +27,7 @@ extension LoopContext {
             r.referer = t.referer
             r.termination = Termination(end.termination, .tunnel)
             r.tunnel = (end.name, t.up.bytes)
-            log.append(r, format: t.runtime.accessLogFormat)
+            log.append(r, format: t.runtime.accessLogFormat, now: loop.now)
         }
         drainedIfDone()
     }

@@ -24,7 +24,7 @@ import Testing
 
     func line(_ r: AccessRecord, _ format: AccessLogFormat) -> String {
         var b = AccessLogBuffer()
-        b.append(r, format: format)
+        b.append(r, format: format, now: 1_000_000_000)
         return String(decoding: b.take() ?? [], as: UTF8.self)
     }
 
@@ -53,9 +53,9 @@ import Testing
     @Test func aHugeLineGrowsTheBuffer() throws {
         let agent = [UInt8](repeating: 0x22, count: 200 * 1024)
         var b = AccessLogBuffer()
-        b.append(record(), format: .json)
-        b.append(record(agent: agent), format: .json)
-        b.append(record(), format: .json)
+        b.append(record(), format: .json, now: 1_000_000_000)
+        b.append(record(agent: agent), format: .json, now: 1_000_000_000)
+        b.append(record(), format: .json, now: 1_000_000_000)
         let lines = String(decoding: b.take() ?? [], as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 3)
         let big = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
