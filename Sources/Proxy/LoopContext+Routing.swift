@@ -37,8 +37,14 @@ extension LoopContext {
         if d.unknownRoute { count(AffinityBreak.unknownRoute.counter, d.backend) }
         if d.expired { count(AffinityBreak.expired.counter, d.backend) }
         if d.unpinned { count(AffinityBreak.storeBack.counter, d.home ?? d.backend) }
+        var issue = d.issueCookie
+        // An app-cookie session that did not return the seal: offered again
+        // at most once a minute (see `SealOffers`).
+        if issue && d.reason == .appCookie && !d.failedOver && !d.forged && !d.expired, let h = d.keyHash {
+            issue = sealOffers.offer(h, now: view.clock)
+        }
         return Exchange.Route(
-            backend: d.backend, keyHash: d.keyHash, issueCookie: d.issueCookie, strip: d.strip, since: d.since, clearCookie: d.unpinned)
+            backend: d.backend, keyHash: d.keyHash, issueCookie: issue, strip: d.strip, since: d.since, clearCookie: d.unpinned)
     }
 
     /// The next backend in the session's order after the exchange's

@@ -37,6 +37,8 @@ final class LoopContext: @unchecked Sendable {
     private var ticks = 0
     var log = AccessLogBuffer()
     var requestIDs: RequestIDSource
+    /// App-cookie sessions offered a seal lately (see `SealOffers`).
+    var sealOffers = SealOffers()
     /// Requests logged since a graceful stop began (its outcome line).
     var finishedWhileDraining = 0
     /// Operational lines (stderr); set by the server.

@@ -328,6 +328,25 @@ import Testing
         }
     }
 
+    /// A client that returns only its JSESSIONID is offered the sealed
+    /// cookie once, not on every response (two SipHash runs and a header
+    /// each, for a client that does not keep it); another session is
+    /// offered its own, and a client that returns the seal is not offered again.
+    @Test func theSealIsOfferedOncePerAppCookieSession() throws {
+        let s = try Self.setup(routes: false, extra: "app_cookie JSESSIONID\n")
+        let client = try RawClient(port: s.port)
+        func offered(_ cookies: String) -> String? {
+            client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: \(cookies)\r\n\r\n")
+            return header(client.readResponses(1).first ?? "", "Set-Cookie")
+        }
+        let seal = try #require(offered("JSESSIONID=APPONE1")?.split(separator: ";").first.map(String.init))
+        #expect(seal.hasPrefix("TETHER="))
+        #expect(offered("JSESSIONID=APPONE1") == nil)
+        #expect(offered("JSESSIONID=APPONE1") == nil)
+        #expect(offered("JSESSIONID=APPTWO2")?.hasPrefix("TETHER=") == true, "another session gets its own offer")
+        #expect(offered("JSESSIONID=APPONE1; \(seal)") == nil)
+    }
+
     /// Issue 18: `pinned_estimate` counts distinct sessions, not requests.
     /// 300 clients that return only their JSESSIONID and 300 that keep
     /// Tether's cookie, 3 requests each: the backends' estimates add up to
