@@ -527,9 +527,14 @@ for t in "${targets[@]}"; do wrk_run "$t" -d2s >/dev/null; done
 # With --profile, one more round with perf stat attached to each proxy: its
 # counts only (perf adds kernel time to every system call, so that round's
 # CPU and requests stay out of the sums).
+# Even rounds run the targets in reverse order (ABBA): a target's place in
+# the round (right after another load, or first after a pause) and the
+# VM's slow drift then weigh on every target alike.
 for r in $(seq 1 $((rounds + profile))); do
     profiled=0; [[ $r -gt $rounds ]] && profiled=1
-    for t in "${targets[@]}"; do
+    order=("${targets[@]}")
+    if (( r % 2 == 0 )); then order=(); for ((i = ${#targets[@]} - 1; i >= 0; i--)); do order+=("${targets[$i]}"); done; fi
+    for t in "${order[@]}"; do
         pid=$(pid_of "$t")
         if [[ $profiled -eq 1 ]]; then
             [[ -z "$pid" ]] && continue
@@ -646,3 +651,6 @@ if [[ $tls -eq 1 ]]; then
     ratios tls -tls
     ratios handshake -handshake
 fi
+echo "median of rounds (paired, per proxy CPU-s): plain Tether/nginx $(median_ratio tether nginx)x, Tether/HAProxy $(median_ratio tether haproxy)x;" \
+    "app cookie/rr $(median_ratio tether-sticky tether-rr-sticky)x, /nginx hash $(median_ratio tether-sticky nginx-sticky)x, /HAProxy hash $(median_ratio tether-sticky haproxy-sticky)x;" \
+    "sealed/rr $(median_ratio tether-cookie tether-rr-sticky)x, /HAProxy cookie insert $(median_ratio tether-cookie haproxy-cookie)x"
