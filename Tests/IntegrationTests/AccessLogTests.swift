@@ -191,6 +191,32 @@ import Testing
         #expect(Set(s.lines(2)) == [#"400 client_error/request "GET / HTTP/1.1""#, #"0 stopped/wait "GET /sleep/3000 HTTP/1.1""#])
     }
 
+    /// A flood of bad requests is counted, not written: at most 10 event
+    /// lines a second per loop, and the next line that gets through says
+    /// how many it stands for, so lines and counts add up to the requests.
+    @Test func aFloodOfBadRequestsIsCountedNotWritten() throws {
+        let s = try Self.site("access_log off\nbackend app 127.0.0.1:9\n")
+        var sent = 0
+        func bad() throws {
+            #expect(try ErrorCauseTests.statusLine(s.port, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n") == "HTTP/1.1 400 Bad Request")
+            sent += 1
+        }
+        for _ in 0..<40 { try bad() }
+        // Until a line past the budget's window reports the rest.
+        for _ in 0..<20 where !s.tether.stderr.contains("similar lines suppressed") {
+            try bad()
+            _ = Await.until(timeout: 0.3) { s.tether.stderr.contains("similar lines suppressed") }
+        }
+        let lines = s.tether.stderr.split(separator: "\n").filter { $0.contains("400 bad_header for") }
+        let suppressed = lines.compactMap { line -> Int? in
+            guard let r = line.range(of: #"\((\d+) similar lines suppressed\)"#, options: .regularExpression) else { return nil }
+            return Int(line[r].dropFirst().prefix { $0.isNumber })
+        }.reduce(0, +)
+        #expect(suppressed > 0, "a line reported the suppressed ones")
+        #expect(lines.count + suppressed == sent, "\(lines.count) lines + \(suppressed) suppressed for \(sent) requests")
+        #expect(lines.count < sent / 2, "\(lines.count) lines for \(sent) bad requests")
+    }
+
     /// Errors Tether answered are event lines with their reason (5xx as
     /// warnings); a reload says what it changed.
     @Test func eventLogNamesErrorsAndReloadChanges() throws {

@@ -27,13 +27,13 @@ import Testing
 
     /// Tether with a TLS listener serving `certs` (first = default) in front of `backend`.
     static func start(
-        ca: TestCA, certs: [TestCA.Issued], backend: String, listenExtra: String = "", extra: String = ""
+        ca: TestCA, certs: [TestCA.Issued], backend: String, listenExtra: String = "", extra: String = "", accessLog: String = "off"
     ) throws -> Setup {
         let port = PortAllocator.next()
         let certList = certs.map(\.cert).joined(separator: ",")
         let keyList = certs.map(\.key).joined(separator: ",")
         var text = "listen 127.0.0.1:\(port) tls cert=\(certList) key=\(keyList) \(listenExtra)\n"
-        text += "admin 127.0.0.1:\(port + 1)\naccess_log off\nworkers 2\nhealth_check enabled=off\n"
+        text += "admin 127.0.0.1:\(port + 1)\naccess_log \(accessLog)\nworkers 2\nhealth_check enabled=off\n"
         text += "routing sticky\nhash_secret \"tls-test-secret-0123456789\"\n" + extra
         text += "backend app1 \(backend)\n"
         let file = TempFile(emptyNamed: "tls.conf")
@@ -85,6 +85,29 @@ import Testing
         // curl resolving b.test to Tether verifies the chain and the name.
         let r = try Curl.run(["-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.caPath, "--resolve", "b.test:\(s.port):127.0.0.1", "https://b.test:\(s.port)/"])
         #expect(r.stdout == "200", "\(r.stderr)")
+    }
+
+    /// The access log names each TLS connection's version and the server
+    /// name its client asked for (none when it asked by address).
+    @Test func accessLogHasTLSVersionAndServerName() throws {
+        let ca = try TestCA()
+        let a = try ca.issue("a.test")
+        let b = try ca.issue("b.test")
+        let app = try ExternalServer.python("stdlib_http_server.py")
+        defer { app.stop() }
+        let log = TempFile(emptyNamed: "tls-access.log")
+        let s = try Self.start(ca: ca, certs: [a, b], backend: app.address, accessLog: "\(log.path) format=tls_version,sni,status,request")
+        let named = try Curl.run(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--tlsv1.3", "--cacert", ca.caPath,
+                                  "--resolve", "b.test:\(s.port):127.0.0.1", "https://b.test:\(s.port)/named"])
+        #expect(named.stdout == "200", "\(named.stderr)")
+        let tls12 = try Curl.run(["-s", "-k", "-o", "/dev/null", "-w", "%{http_code}", "--tls-max", "1.2", "https://127.0.0.1:\(s.port)/address"])
+        #expect(tls12.stdout == "200", "\(tls12.stderr)")
+        var lines: Set<String> = []
+        #expect(Await.until {
+            lines = Set(((try? String(contentsOfFile: log.path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init))
+            return lines.count >= 2
+        })
+        #expect(lines == [#"TLSv1.3 b.test 200 "GET /named HTTP/1.1""#, #"TLSv1.2 - 200 "GET /address HTTP/1.1""#], "\(lines)")
     }
 
     @Test func oldProtocolVersionsAreRefusedAndALPNIsHTTP11() throws {
