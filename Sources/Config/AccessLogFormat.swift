@@ -101,33 +101,3 @@ public enum AccessLogFormat: Sendable, Equatable {
         }
     }
 }
-
-/// `request_id`: whether requests carry an `X-Request-ID` to the backend and
-/// back to the client, and whether a client's own is kept.
-public enum RequestIDMode: String, Sendable, Equatable {
-    case off
-    /// Tether makes one for every request; a client's is replaced.
-    case on
-    /// A client's well-formed id is kept (a trusted hop made it); otherwise
-    /// Tether makes one.
-    case trust
-}
-
-/// `log_level`: the least severe event line written.
-public enum LogLevel: String, Sendable, Equatable, CaseIterable {
-    case debug, info, warning, error
-
-    public var rank: Int {
-        switch self {
-        case .debug: return 0
-        case .info: return 1
-        case .warning: return 2
-        case .error: return 3
-        }
-    }
-}
-
-/// `log_format`: event lines as text, or one JSON object each.
-public enum LogFormat: String, Sendable, Equatable, CaseIterable {
-    case text, json
-}

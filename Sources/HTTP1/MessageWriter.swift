@@ -314,6 +314,14 @@ extension Array where Element == UInt8 {
         append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
+    /// Appends the low `digits` hex digits of `value`, lowercase, zero-padded.
+    public mutating func appendHex(_ value: UInt64, digits: Int = 16) {
+        let hex: StaticString = "0123456789abcdef"
+        for k in stride(from: 4 * (digits - 1), through: 0, by: -4) {
+            append(hex.utf8Start[Int((value >> UInt64(k)) & 15)])
+        }
+    }
+
     /// Appends a non-negative decimal integer.
     public mutating func appendDecimal(_ value: Int) {
         if value < 10 {

@@ -120,32 +120,9 @@ struct AccessLogBuffer {
         stampMillis = Int(wall % 1_000_000_000) / 1_000_000
         guard sec != stampSecond else { return }
         stampSecond = sec
-        var t = tm()
-        var s = sec
-        gmtime_r(&s, &t)
-        func two(_ v: Int32, _ out: inout [UInt8]) {
-            out.append(UInt8(0x30 + v / 10))
-            out.append(UInt8(0x30 + v % 10))
-        }
         stamp.removeAll(keepingCapacity: true)
-        stamp.appendDecimal(Int(t.tm_year) + 1900)
-        stamp.append(0x2D); two(t.tm_mon + 1, &stamp)
-        stamp.append(0x2D); two(t.tm_mday, &stamp)
-        stamp.append(0x54); two(t.tm_hour, &stamp)
-        stamp.append(0x3A); two(t.tm_min, &stamp)
-        stamp.append(0x3A); two(t.tm_sec, &stamp)
+        UTCStamp.appendISO(sec, into: &stamp)
         commonStamp.removeAll(keepingCapacity: true)
-        two(t.tm_mday, &commonStamp)
-        commonStamp.append(0x2F)
-        let month = Self.months.utf8Start + Int(t.tm_mon) * 3
-        commonStamp.append(contentsOf: UnsafeBufferPointer(start: month, count: 3))
-        commonStamp.append(0x2F)
-        commonStamp.appendDecimal(Int(t.tm_year) + 1900)
-        commonStamp.append(0x3A); two(t.tm_hour, &commonStamp)
-        commonStamp.append(0x3A); two(t.tm_min, &commonStamp)
-        commonStamp.append(0x3A); two(t.tm_sec, &commonStamp)
-        commonStamp.append(contentsOf: [0x20, 0x2B, 0x30, 0x30, 0x30, 0x30])
+        UTCStamp.appendCommon(sec, into: &commonStamp)
     }
-
-    private static let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
 }

@@ -48,18 +48,18 @@ extension AccessLogBuffer {
 
     /// `client [time] "METHOD target HTTP/1.x" status bytes backend backend_ms total_ms`,
     /// and for a tunnel's end ` tunnel=CAUSE up=BYTES`.
-    private mutating func appendStandard(_ r: AccessRecord) {
-        out.put( r.client)
+    private func appendStandard(_ r: AccessRecord) {
+        out.put(r.client)
         out.put(static: " [")
         appendTime()
         out.put(static: "] \"")
-        out.put( r.requestLine)
+        out.put(r.requestLine)
         out.put(static: "\" ")
         out.putDecimal(r.status)
         out.put(0x20)
         out.putDecimal(r.bytesSent)
         out.put(0x20)
-        if let backend = r.backend { out.put( backend) } else { out.put(0x2D) }
+        if let backend = r.backend { out.put(backend) } else { out.put(0x2D) }
         out.put(0x20)
         appendMillis(r.backendNanos)
         out.put(0x20)
@@ -74,10 +74,10 @@ extension AccessLogBuffer {
 
     /// Apache's and nginx's `combined`:
     /// `client - - [29/Nov/2026:10:04:05 +0000] "request" status bytes "referer" "user agent"`.
-    private mutating func appendCombined(_ r: AccessRecord) {
-        out.put( r.client)
+    private func appendCombined(_ r: AccessRecord) {
+        out.put(r.client)
         out.put(static: " - - [")
-        out.put( commonStamp)
+        out.put(commonStamp)
         out.put(static: "] ")
         appendQuoted(r.requestLine)
         out.put(0x20)
@@ -91,7 +91,7 @@ extension AccessLogBuffer {
     }
 
     /// One object, every field; absent values are `null`.
-    private mutating func appendJSON(_ r: AccessRecord) {
+    private func appendJSON(_ r: AccessRecord) {
         out.put(static: "{\"time\":\"")
         appendTime()
         out.put(static: "\",\"client\":")
@@ -145,23 +145,23 @@ extension AccessLogBuffer {
 
     /// The operator's list, separated by spaces; text that may hold spaces
     /// is quoted, absent values are `-`.
-    private mutating func appendFields(_ r: AccessRecord, _ list: [AccessLogField]) {
+    private func appendFields(_ r: AccessRecord, _ list: [AccessLogField]) {
         for (n, field) in list.enumerated() {
             if n > 0 { out.put(0x20) }
             switch field {
-            case .client: out.put( r.client)
+            case .client: out.put(r.client)
             case .time: appendTime()
             case .request: appendQuoted(r.requestLine)
             case .status: out.putDecimal(r.status)
             case .upstreamStatus: if r.upstreamStatus > 0 { out.putDecimal(r.upstreamStatus) } else { out.put(0x2D) }
             case .bytesSent: out.putDecimal(r.bytesSent)
             case .bytesReceived: out.putDecimal(r.bytesReceived)
-            case .backend: if let b = r.backend { out.put( b) } else { out.put(0x2D) }
+            case .backend: if let b = r.backend { out.put(b) } else { out.put(0x2D) }
             case .connectMs: appendMillis(r.connectNanos, absent: "-")
             case .firstByteMs: appendMillis(r.firstByteNanos, absent: "-")
             case .backendMs: appendMillis(r.backendNanos)
             case .totalMs: appendMillis(r.totalNanos)
-            case .requestID: if r.requestID.isEmpty { out.put(0x2D) } else { out.put( r.requestID) }
+            case .requestID: if r.requestID.isEmpty { out.put(0x2D) } else { out.put(r.requestID) }
             case .tlsVersion: appendWord(r.tlsVersion)
             case .sni: appendWord(r.serverName)
             case .userAgent: appendQuoted(r.userAgent)
@@ -177,8 +177,8 @@ extension AccessLogBuffer {
     // MARK: Pieces
 
     /// `2026-12-01T10:04:05.123Z`
-    private mutating func appendTime() {
-        out.put( stamp)
+    private func appendTime() {
+        out.put(stamp)
         out.put(0x2E)
         out.put(UInt8(0x30 + stampMillis / 100))
         out.put(UInt8(0x30 + (stampMillis / 10) % 10))
@@ -186,14 +186,14 @@ extension AccessLogBuffer {
         out.put(0x5A)
     }
 
-    private mutating func appendTermination(_ t: Termination) {
+    private func appendTermination(_ t: Termination) {
         out.put(static: t.cause.name)
         out.put(0x2F)
         out.put(static: t.phase.name)
     }
 
     /// Milliseconds with three decimals (`0.416`).
-    private mutating func appendMillis(_ nanos: UInt64) {
+    private func appendMillis(_ nanos: UInt64) {
         let micros = Int(nanos / 1000)
         out.putDecimal(micros / 1000)
         out.put(0x2E)
@@ -203,33 +203,34 @@ extension AccessLogBuffer {
         out.put(UInt8(0x30 + frac % 10))
     }
 
-    private mutating func appendMillis(_ nanos: UInt64?, absent: StaticString) {
+    private func appendMillis(_ nanos: UInt64?, absent: StaticString) {
         if let nanos { appendMillis(nanos) } else { out.put(static: absent) }
+    }
+
+    /// A C string from OpenSSL as bytes (empty when absent).
+    private static func bytes(_ s: UnsafePointer<CChar>?) -> UnsafeBufferPointer<UInt8> {
+        guard let s else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), count: strlen(s))
     }
 
     /// A C string as one word (`-` when absent): OpenSSL's version names and
     /// server names have no spaces or quotes (SNI is a DNS name).
-    private mutating func appendWord(_ s: UnsafePointer<CChar>?) {
-        guard let s, s.pointee != 0 else { return out.put(0x2D) }
-        let n = strlen(s)
-        out.reserve(n)
-        s.withMemoryRebound(to: UInt8.self, capacity: n) { p in
-            for i in 0..<n {
-                let b = p[i]
-                out.put(b > 0x20 && b < 0x7F && b != 0x22 && b != 0x5C ? b : 0x3F)
-            }
-        }
+    private func appendWord(_ s: UnsafePointer<CChar>?) {
+        let text = Self.bytes(s)
+        guard !text.isEmpty else { return out.put(0x2D) }
+        out.reserve(text.count)
+        for b in text { out.put(b > 0x20 && b < 0x7F && b != 0x22 && b != 0x5C ? b : 0x3F) }
     }
 
     /// `"text"` as nginx writes it: `"`, `\`, control and non-ASCII bytes
     /// as `\xHH`, so a client cannot forge a line or a field. Empty: `"-"`.
-    private mutating func appendQuoted(_ text: [UInt8]) {
+    private func appendQuoted(_ text: [UInt8]) {
         out.reserve(text.count * 4)
         out.put(0x22)
         if text.isEmpty {
             out.put(0x2D)
         } else if !text.contains(where: Self.needsEscape) {
-            out.put( text)
+            out.put(text)
         } else {
             for b in text {
                 if Self.needsEscape(b) {
@@ -244,32 +245,29 @@ extension AccessLogBuffer {
         out.put(0x22)
     }
 
+    private func appendJSONString(_ text: [UInt8]) {
+        text.withUnsafeBufferPointer { appendJSONString($0) }
+    }
+
+    private func appendJSONString(_ s: UnsafePointer<CChar>?) {
+        appendJSONString(Self.bytes(s))
+    }
+
     /// A JSON string (`null` when empty). Bytes past ASCII are escaped as
     /// `\u00HH`, so the line is valid JSON (and UTF-8) whatever the client sent.
-    private mutating func appendJSONString(_ text: [UInt8]) {
+    private func appendJSONString(_ text: UnsafeBufferPointer<UInt8>) {
         guard !text.isEmpty else { return out.put(static: "null") }
         out.reserve(text.count * 6)
         out.put(0x22)
         if !text.contains(where: Self.needsEscape) {
-            out.put( text)
+            out.put(text)
         } else {
             for b in text { appendJSONByte(b) }
         }
         out.put(0x22)
     }
 
-    private mutating func appendJSONString(_ s: UnsafePointer<CChar>?) {
-        guard let s, s.pointee != 0 else { return out.put(static: "null") }
-        let n = strlen(s)
-        out.reserve(n * 6)
-        out.put(0x22)
-        s.withMemoryRebound(to: UInt8.self, capacity: n) { p in
-            for i in 0..<n { appendJSONByte(p[i]) }
-        }
-        out.put(0x22)
-    }
-
-    private mutating func appendJSONByte(_ b: UInt8) {
+    private func appendJSONByte(_ b: UInt8) {
         if !Self.needsEscape(b) { return out.put(b) }
         out.put(0x5C)
         switch b {

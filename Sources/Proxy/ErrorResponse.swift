@@ -20,7 +20,6 @@ enum ErrorResponse {
         }
     }
 
-    /// Length of the body of each canned response, for the access log.
     /// The response, with `X-Request-ID` at the end of its head when the
     /// request has one.
     static func append(_ s: StaticString, requestID: [UInt8], into out: inout [UInt8]) {
@@ -32,6 +31,7 @@ enum ErrorResponse {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: all[blank...]))
     }
 
+    /// Length of the body of each canned response, for the access log.
     static func bodyLength(_ s: StaticString) -> Int {
         let p = s.utf8Start
         let n = s.utf8CodeUnitCount

@@ -1,5 +1,6 @@
 import Config
 import Glibc
+import Stats
 import Synchronization
 
 /// Tether's operational lines (start-up, reloads, health, the store,
@@ -53,19 +54,22 @@ public final class EventLog: Sendable {
         let json = settings.load(ordering: .relaxed) >> 4 == 1
         var line: [UInt8] = []
         line.reserveCapacity(160)
-        let stamp = Self.stamp()
+        var stamp: [UInt8] = []
+        UTCStamp.appendNow(into: &stamp)
         if json {
             line.append(contentsOf: #"{"time":""#.utf8)
-            line.append(contentsOf: stamp.utf8)
+            line.append(contentsOf: stamp)
             line.append(contentsOf: #"","level":""#.utf8)
             line.append(contentsOf: level.rawValue.utf8)
             line.append(contentsOf: #"","event":""#.utf8)
             line.append(contentsOf: UnsafeBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount))
             line.append(contentsOf: #"","message":"#.utf8)
-            Self.appendJSON(text, into: &line)
+            line.append(contentsOf: JSONWriter.quote(text).utf8)
             line.append(0x7D)
         } else {
-            line.append(contentsOf: "tether: [\(stamp)] ".utf8)
+            line.append(contentsOf: "tether: [".utf8)
+            line.append(contentsOf: stamp)
+            line.append(contentsOf: "] ".utf8)
             if level != .info { line.append(contentsOf: "\(level.rawValue): ".utf8) }
             line.append(contentsOf: text.utf8)
         }
@@ -73,40 +77,7 @@ public final class EventLog: Sendable {
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 
-    /// `2026-12-01T10:04:05.123Z`
-    public static func stamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = tm()
-        var s = ts.tv_sec
-        gmtime_r(&s, &t)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let d = String(v)
-            return String(repeating: "0", count: max(0, n - d.count)) + d
-        }
-        return "\(t.tm_year + 1900)-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
-    }
-
     private static func pack(_ level: LogLevel, _ format: LogFormat) -> UInt8 {
         UInt8(level.rank) | (format == .json ? 0x10 : 0)
-    }
-
-    private static func appendJSON(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22, 0x5C:
-                out.append(0x5C)
-                out.append(b)
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
-            default:
-                out.append(b)  // a Swift String is valid UTF-8
-            }
-        }
-        out.append(0x22)
     }
 }

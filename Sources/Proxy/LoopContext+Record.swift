@@ -8,7 +8,7 @@ extension LoopContext {
         #if !TETHER_NO_STATS
         count(e, runtime: runtime, backendNanos: backendNanos)
         #endif
-        if draining { finishedWhileDraining += 1 }
+        if draining && e.pointee.termination?.cause != .stopped { countFinishedWhileDraining() }  // the stop's outcome line
         if let answer = e.pointee.answer { answered(answer, e, runtime: runtime, client: transport.peer) }
         guard runtime.accessLog != nil else { return }
         let i = e.pointee.backendIndex
@@ -16,7 +16,7 @@ extension LoopContext {
         var r = AccessRecord(
             client: transport.peer, requestLine: e.pointee.requestLine, status: e.pointee.status, bytesSent: e.pointee.bytesToClient,
             backend: i >= 0 ? runtime.backends[i].label : nil, backendNanos: backendNanos, totalNanos: loop.now - e.pointee.requestStart)
-        if runtime.accessLogFormat != .standard {
+        if runtime.logsDetail {
             r.upstreamStatus = e.pointee.upstreamStatus
             r.bytesReceived = e.pointee.bytesFromClient
             if start != 0 && e.pointee.connectedAt != 0 { r.connectNanos = e.pointee.connectedAt - start }
@@ -38,13 +38,12 @@ extension LoopContext {
     /// the loop's `EventBudget` (a flood of bad requests is counted, not
     /// written). 4xx are `info`, 5xx `warning`.
     private func answered(_ answer: LocalAnswer, _ e: UnsafeMutablePointer<Exchange>, runtime: ProxyRuntime, client: [UInt8]) {
-        let level: LogLevel = answer.status >= 500 ? .warning : .info
-        guard eventLog.wants(level), let suppressed = takeEventBudget() else { return }
-        let i = e.pointee.backendIndex
-        let line = String(decoding: e.pointee.requestLine, as: UTF8.self)
-        let backend = i >= 0 && i < runtime.backends.count ? " (backend \(runtime.backends[i].name))" : ""
-        eventLog(level, "request", "\(answer.status) \(answer.label) for \"\(line)\" from \(String(decoding: client, as: UTF8.self))\(backend): \(answer.meaning)"
-            + (suppressed > 0 ? " (\(suppressed) similar lines suppressed)" : ""))
+        budgetedEvent(answer.status >= 500 ? .warning : .info, "request") {
+            let i = e.pointee.backendIndex
+            let line = String(decoding: e.pointee.requestLine, as: UTF8.self)
+            let backend = i >= 0 && i < runtime.backends.count ? " (backend \(runtime.backends[i].name))" : ""
+            return "\(answer.status) \(answer.label) for \"\(line)\" from \(String(decoding: client, as: UTF8.self))\(backend): \(answer.meaning)"
+        }
     }
 
     /// Counters for the admin endpoint: loop-local, no lock.

@@ -39,8 +39,9 @@ final class LoopContext: @unchecked Sendable {
     var requestIDs: RequestIDSource
     /// App-cookie sessions offered a seal lately (see `SealOffers`).
     var sealOffers = SealOffers()
-    /// Requests logged since a graceful stop began (its outcome line).
-    var finishedWhileDraining = 0
+    /// Requests logged since a graceful stop began, not yet reported for
+    /// its outcome line (`takeFinishedWhileDraining`).
+    private(set) var finishedWhileDraining = 0
     /// Operational lines (stderr); set by the server.
     var eventLog = EventLog.discard
     private var eventBudget = EventBudget()
@@ -174,14 +175,19 @@ final class LoopContext: @unchecked Sendable {
     /// At most `EventBudget.perSecond` a second per loop, so a backend that
     /// breaks every response cannot fill the disk; the rest are counted.
     func event(backend i: Int, _ runtime: ProxyRuntime, _ text: @autoclosure () -> String) {
-        guard let suppressed = takeEventBudget() else { return }
-        let b = i >= 0 && i < runtime.backends.count ? runtime.backends[i] : nil
-        let who = b.map { "backend \($0.name) (\($0.address))" } ?? "backend"
-        eventLog(.warning, "backend", "\(who): \(text())" + (suppressed > 0 ? " (\(suppressed) similar lines suppressed)" : ""))
+        budgetedEvent(.warning, "backend") {
+            let b = i >= 0 && i < runtime.backends.count ? runtime.backends[i] : nil
+            return (b.map { "backend \($0.name) (\($0.address))" } ?? "backend") + ": " + text()
+        }
     }
 
-    /// nil: over the budget (counted); else the lines suppressed since the last.
-    func takeEventBudget() -> Int? { eventBudget.take(now: loop.now) }
+    /// An event line under the loop's `EventBudget`: past it, lines are
+    /// counted and the next one that gets through says how many. The text
+    /// is built only for a line that is written.
+    func budgetedEvent(_ level: LogLevel, _ event: StaticString, _ text: () -> String) {
+        guard eventLog.wants(level), let suppressed = eventBudget.take(now: loop.now) else { return }
+        eventLog(level, event, text() + (suppressed > 0 ? " (\(suppressed) similar lines suppressed)" : ""))
+    }
 
     func passiveSuccess(_ i: Int) {
         upstreams[i].passiveFailures = 0
@@ -295,7 +301,7 @@ final class LoopContext: @unchecked Sendable {
     /// Returns the requests finished during the stop, the requests cut, and
     /// the tunnels closed.
     func cutRemaining() -> (finished: Int, cut: Int, tunnels: Int) {
-        let finished = finishedWhileDraining
+        let finished = takeFinishedWhileDraining()
         var cut = 0
         for session in Array(sessions.values) {
             if session.phase == .exchange, let e = session.held {
@@ -311,6 +317,15 @@ final class LoopContext: @unchecked Sendable {
         for t in open { t.close(because: .stopped) }
         flushLog()
         return (finished, cut, open.count)
+    }
+
+    /// The requests this loop finished during the stop, reported once
+    /// (a loop that drained reports them, then may still be asked to cut).
+    func countFinishedWhileDraining() { finishedWhileDraining += 1 }
+
+    func takeFinishedWhileDraining() -> Int {
+        defer { finishedWhileDraining = 0 }
+        return finishedWhileDraining
     }
 
     private func drained() {

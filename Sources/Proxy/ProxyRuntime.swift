@@ -31,6 +31,8 @@ final class ProxyRuntime: Sendable {
     let slowStart: UInt64
     let accessLog: AccessLogWriter?
     let accessLogFormat: AccessLogFormat
+    /// The format writes more than the standard line's fields.
+    let logsDetail: Bool
     /// The log's format writes these fields, so they are copied from the head.
     let logsUserAgent: Bool
     let logsReferer: Bool
@@ -95,6 +97,7 @@ final class ProxyRuntime: Sendable {
         }
         self.accessLog = try AccessLogWriter(config.accessLog)
         accessLogFormat = config.accessLogFormat
+        logsDetail = config.accessLogFormat != .standard
         logsUserAgent = accessLog != nil && config.accessLogFormat.writes(.userAgent)
         logsReferer = accessLog != nil && config.accessLogFormat.writes(.referer)
         notesHead = logsUserAgent || logsReferer || config.requestID != .off

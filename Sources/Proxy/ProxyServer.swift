@@ -238,10 +238,10 @@ public final class ProxyServer: @unchecked Sendable {
                 ctx.loop.execute {
                     for a in acceptorsHere { a.stop() }
                     ctx.beginDrain {
-                        countdown.finished(ctx.finishedWhileDraining)
+                        countdown.add(finished: ctx.takeFinishedWhileDraining())
                         guard countdown.arrive(), countdown.claimFinish() else { return }
                         let ms = (ContinuousClock.now - began).components
-                        log(.info, "stop", "graceful stop: every request finished (\(countdown.finishedCount) during the stop) after \(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms")
+                        log(.info, "stop", "graceful stop: every request finished (\(countdown.total.finished) during the stop) after \(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms")
                         accessLog?.flush()
                         completion()
                     }
@@ -251,17 +251,17 @@ public final class ProxyServer: @unchecked Sendable {
             // line, and the stop says how many.
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace.nanoseconds))) {
                 guard countdown.claimFinish() else { return }
-                let tally = Tally()
                 let cutting = DispatchGroup()
                 for ctx in contexts {
                     cutting.enter()
                     ctx.loop.execute {
-                        tally.add(ctx.cutRemaining())
+                        let c = ctx.cutRemaining()
+                        countdown.add(finished: c.finished, cut: c.cut, tunnels: c.tunnels)
                         cutting.leave()
                     }
                 }
                 cutting.notify(queue: .global()) {
-                    let t = tally.total
+                    let t = countdown.total
                     log(t.cut + t.tunnels > 0 ? .warning : .info, "stop", "graceful stop: graceful_stop_timeout (\(grace)) passed: \(t.finished) requests finished, \(t.cut) cut, \(t.tunnels) tunnels closed")
                     accessLog?.flush()
                     completion()
@@ -280,30 +280,31 @@ public final class ProxyServer: @unchecked Sendable {
     }
 }
 
-/// What the loops cut when a graceful stop ran out of time.
-private final class Tally: @unchecked Sendable {
-    private let lock = Mutex((finished: 0, cut: 0, tunnels: 0))
-    func add(_ c: (finished: Int, cut: Int, tunnels: Int)) {
-        lock.withLock { $0 = ($0.finished + c.finished, $0.cut + c.cut, $0.tunnels + c.tunnels) }
-    }
-    var total: (finished: Int, cut: Int, tunnels: Int) { lock.withLock { $0 } }
-}
-
-/// Counts loops that finished draining; the last one (or the deadline) ends the stop.
+/// Counts loops that finished draining; the last one (or the deadline)
+/// ends the stop. It also sums what the loops report for the outcome line.
 private final class Countdown: Sendable {
     private let remaining: Atomic<Int>
-    private let finished = Atomic<Bool>(false)
-
-    private let finishedRequests = Atomic<Int>(0)
+    private let over = Atomic<Bool>(false)
+    private let finished = Atomic<Int>(0)
+    private let cut = Atomic<Int>(0)
+    private let tunnels = Atomic<Int>(0)
 
     init(_ n: Int) { remaining = Atomic(n) }
 
-    func finished(_ n: Int) { finishedRequests.wrappingAdd(n, ordering: .relaxed) }
-    var finishedCount: Int { finishedRequests.load(ordering: .relaxed) }
+    /// A loop's requests finished during the stop, and what it cut.
+    func add(finished f: Int, cut c: Int = 0, tunnels t: Int = 0) {
+        finished.wrappingAdd(f, ordering: .relaxed)
+        cut.wrappingAdd(c, ordering: .relaxed)
+        tunnels.wrappingAdd(t, ordering: .relaxed)
+    }
+
+    var total: (finished: Int, cut: Int, tunnels: Int) {
+        (finished.load(ordering: .relaxed), cut.load(ordering: .relaxed), tunnels.load(ordering: .relaxed))
+    }
 
     /// True for the loop that brings the count to zero.
     func arrive() -> Bool { remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
 
     /// True exactly once, for whoever finishes first.
-    func claimFinish() -> Bool { !finished.exchange(true, ordering: .acquiringAndReleasing) }
+    func claimFinish() -> Bool { !over.exchange(true, ordering: .acquiringAndReleasing) }
 }

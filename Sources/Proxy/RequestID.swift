@@ -19,8 +19,8 @@ struct RequestIDSource {
     mutating func next(into out: inout [UInt8]) {
         counter &+= 1
         out.removeAll(keepingCapacity: true)
-        Self.appendHex(prf.hash(loop, counter), into: &out)
-        Self.appendHex(prf.hash(counter, ~loop), into: &out)
+        out.appendHex(prf.hash(loop, counter))
+        out.appendHex(prf.hash(counter, ~loop))
     }
 
     /// A client's id that may stand (`request_id trust`): 1 to 128 visible
@@ -33,14 +33,5 @@ struct RequestIDSource {
             if b <= 0x20 || b >= 0x7F || b == 0x22 || b == 0x5C { return false }
         }
         return true
-    }
-
-    private static func appendHex(_ v: UInt64, into out: inout [UInt8]) {
-        var shift = 60
-        while shift >= 0 {
-            let d = UInt8((v >> UInt64(shift)) & 0xF)
-            out.append(d < 10 ? 0x30 + d : 0x57 + d)
-            shift -= 4
-        }
     }
 }

@@ -105,11 +105,12 @@ final class Tunnel: TimerTarget {
         runtime = session.runtime
         let e = session.exchange
         backendIndex = e.pointee.backendIndex
-        // A copy of its own: the exchange's array keeps its capacity for the next request.
-        requestLine = e.pointee.requestLine.withUnsafeBufferPointer { [UInt8]($0) }
-        requestID = e.pointee.requestID.isEmpty ? [] : e.pointee.requestID.withUnsafeBufferPointer { [UInt8]($0) }
-        userAgent = e.pointee.userAgent.isEmpty ? [] : e.pointee.userAgent.withUnsafeBufferPointer { [UInt8]($0) }
-        referer = e.pointee.referer.isEmpty ? [] : e.pointee.referer.withUnsafeBufferPointer { [UInt8]($0) }
+        // Copies of its own: the exchange's arrays keep their capacity for the next request.
+        func own(_ a: [UInt8]) -> [UInt8] { a.isEmpty ? [] : a.withUnsafeBufferPointer { [UInt8]($0) } }
+        requestLine = own(e.pointee.requestLine)
+        requestID = own(e.pointee.requestID)
+        userAgent = own(e.pointee.userAgent)
+        referer = own(e.pointee.referer)
         bytesReceived = e.pointee.bytesFromClient
         opened = ctx.loop.now
         lastActivity = opened

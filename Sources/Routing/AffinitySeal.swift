@@ -1,4 +1,5 @@
 import Balancer
+import HTTP1
 
 /// Tether's affinity cookie value, `NONCE.IDENTITY.TAG`: the session's
 /// backend named by a stable identity (its `route`, else its name), a
@@ -44,7 +45,7 @@ public struct AffinitySeal: Sendable {
         prefixes = identities.map { id in
             var p = id
             p.append(0x2E)
-            Self.appendHex(prefixTagger.hash(id), to: &p)
+            p.appendHex(prefixTagger.hash(id), digits: Self.hexDigits)
             p.append(0x7E)
             return p
         }
@@ -112,25 +113,18 @@ public struct AffinitySeal: Sendable {
     /// `value` (with its dates, when seals carry them).
     public func write(backend: Int, nonce: UInt64, first: UInt32 = 0, last: UInt32 = 0, into value: inout [UInt8]) {
         value.removeAll(keepingCapacity: true)
-        Self.appendHex(nonce, to: &value)
+        value.appendHex(nonce, digits: Self.hexDigits)
         value.append(0x2E)
         value.append(contentsOf: identities[backend])
         if dated {
             value.append(0x2E)
-            Self.appendHex(UInt64(first), to: &value, digits: Self.dateDigits)
+            value.appendHex(UInt64(first), digits: Self.dateDigits)
             value.append(0x2E)
-            Self.appendHex(UInt64(last), to: &value, digits: Self.dateDigits)
+            value.appendHex(UInt64(last), digits: Self.dateDigits)
         }
         let tag = value.withUnsafeBufferPointer { tagger.hash($0) }
         value.append(0x2E)
-        Self.appendHex(tag, to: &value)
-    }
-
-    static func appendHex(_ v: UInt64, to out: inout [UInt8], digits count: Int = hexDigits) {
-        let digits: StaticString = "0123456789abcdef"
-        for k in stride(from: 4 * (count - 1), through: 0, by: -4) {
-            out.append(digits.utf8Start[Int((v >> UInt64(k)) & 15)])
-        }
+        value.appendHex(tag, digits: Self.hexDigits)
     }
 
     /// 16 lowercase hex digits at `start` (what `write` makes; nothing else).

@@ -121,11 +121,14 @@ struct RunCommand: ParsableCommand {
 
     /// SIGHUP: re-read the file; on any error keep running the old configuration.
     static func reload(_ server: ProxyServer, path: String, overrides: RunCommand) {
+        func failed(_ reasons: [String]) {
+            for r in reasons { server.log(.error, "reload", "reload failed: \(r)") }
+            server.log(.error, "reload", "still running the previous configuration")
+        }
         switch ConfigFile.load(path: path) {
         case .failure(let errors):
-            for e in errors.errors { server.log(.error, "reload", "reload failed: \(e)") }
+            failed(errors.errors.map(\.description))
             server.recordFailedReload(errors.errors.map(\.description).joined(separator: "; "))
-            server.log(.error, "reload", "still running the previous configuration")
         case .success(var config):
             do {
                 try overrides.applyOverrides(&config)
@@ -136,8 +139,7 @@ struct RunCommand: ParsableCommand {
                 server.log(.info, "reload", "configuration reloaded (\(config.backends.count) backends, reload #\(server.reloadStats.succeeded))" + (changes.isEmpty ? ": nothing changed" : ""))
                 for c in changes { server.log(.info, "reload", c) }
             } catch {
-                server.log(.error, "reload", "reload failed: \(error)")
-                server.log(.error, "reload", "still running the previous configuration")
+                failed(["\(error)"])
             }
         }
     }

@@ -332,11 +332,20 @@ import Testing
     /// cookie once, not on every response (two SipHash runs and a header
     /// each, for a client that does not keep it); another session is
     /// offered its own, and a client that returns the seal is not offered again.
+    /// Behind three of Python's http.server.
     @Test func theSealIsOfferedOncePerAppCookieSession() throws {
-        let s = try Self.setup(routes: false, extra: "app_cookie JSESSIONID\n")
-        let client = try RawClient(port: s.port)
+        let apps = try (1...3).map { try ExternalServer.python("stdlib_http_server.py", ["--name", "app\($0)"]) }
+        defer { for a in apps { a.stop() } }
+        let port = try TestBackend.unusedPort()
+        let file = TempFile(emptyNamed: "offers.conf")
+        var text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(port + 1)\naccess_log off\nworkers 1\nhash_secret \"\(Self.secret)\"\n"
+        text += "health_check enabled=off\napp_cookie JSESSIONID\n"
+        for (i, a) in apps.enumerated() { text += "backend app\(i + 1) \(a.address)\n" }
+        try text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        let tether = try TetherProcess(configFile: file.path)
+        let client = try RawClient(port: tether.port)
         func offered(_ cookies: String) -> String? {
-            client.send("GET /health HTTP/1.1\r\nHost: t\r\nCookie: \(cookies)\r\n\r\n")
+            client.send("GET /echo HTTP/1.1\r\nHost: t\r\nCookie: \(cookies)\r\n\r\n")
             return header(client.readResponses(1).first ?? "", "Set-Cookie")
         }
         let seal = try #require(offered("JSESSIONID=APPONE1")?.split(separator: ";").first.map(String.init))

@@ -11,9 +11,7 @@ import Testing
         var r = AccessRecord(
             client: Array("10.0.0.7".utf8), requestLine: Array("GET /a?b=1 HTTP/1.1".utf8), status: 502, bytesSent: 12,
             backend: Array("app1".utf8), backendNanos: 1_234_000, totalNanos: 2_500_000)
-        r.upstreamStatus = 0
         r.bytesReceived = 78
-        r.connectNanos = nil
         r.requestID = Array("0123456789abcdef0123456789abcdef".utf8)
         r.userAgent = agent
         r.retries = 1

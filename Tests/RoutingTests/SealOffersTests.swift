@@ -2,39 +2,29 @@ import Testing
 @testable import Routing
 
 @Suite struct SealOffersTests {
-    @Test func aSessionIsOfferedTheSealOnceAnInterval() {
+    /// What `offer` answers for each (key, wall second), in turn, on one table.
+    func offers(_ calls: [(key: UInt64, now: UInt32)]) -> [Bool] {
         var o = SealOffers()
-        let r1 = o.offer(0xABC, now: 1000)
-        #expect(r1)
-        let r2 = o.offer(0xABC, now: 1000)
-        #expect(!r2)
-        let r3 = o.offer(0xABC, now: 1000 + SealOffers.interval - 1)
-        #expect(!r3)
-        let r4 = o.offer(0xDEF, now: 1001)
-        #expect(r4, "another session")
-        let r5 = o.offer(0xABC, now: 1000 + SealOffers.interval)
-        #expect(r5, "again after the interval: it did not keep it")
+        return calls.map { o.offer($0.key, now: $0.now) }
+    }
+
+    /// Offered, not again within the interval, another session offered its
+    /// own, and the first again once the interval passed (it did not keep it).
+    @Test func aSessionIsOfferedTheSealOnceAnInterval() {
+        let i = SealOffers.interval
+        #expect(offers([(0xABC, 1000), (0xABC, 1000), (0xABC, 1000 + i - 1), (0xDEF, 1001), (0xABC, 1000 + i)])
+            == [true, false, false, true, true])
     }
 
     /// Two keys in one slot: each displaces the other, so both are offered
     /// more often, never less.
     @Test func aCollisionOnlyMeansAnotherOffer() {
-        var o = SealOffers()
-        let a: UInt64 = 5, b: UInt64 = 5 + UInt64(SealOffers.slots)
-        let r6 = o.offer(a, now: 10)
-        #expect(r6)
-        let r7 = o.offer(b, now: 10)
-        #expect(r7)
-        let r8 = o.offer(a, now: 10)
-        #expect(r8)
+        let a: UInt64 = 5, b = a + UInt64(SealOffers.slots)
+        #expect(offers([(a, 10), (b, 10), (a, 10)]) == [true, true, true])
     }
 
     /// The wall clock may read 0 (a test's view): still remembered.
     @Test func timeZeroStillCounts() {
-        var o = SealOffers()
-        let r9 = o.offer(7, now: 0)
-        #expect(r9)
-        let r10 = o.offer(7, now: 0)
-        #expect(!r10)
+        #expect(offers([(7, 0), (7, 0)]) == [true, false])
     }
 }
