@@ -28,9 +28,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "HTTP1", swiftSettings: hotPath),
+        // Pure: who the client is — addresses, networks, the PROXY protocol header that carries them.
+        .target(name: "ClientAddress", swiftSettings: hotPath),
         .target(name: "RESP"),
         .target(name: "Balancer"),
-        .target(name: "Config", dependencies: ["HTTP1"]),
+        .target(name: "Config", dependencies: ["HTTP1", "ClientAddress"]),
         .target(
             name: "EventLoop",
             dependencies: ["CSystem"],
@@ -45,7 +47,7 @@ let package = Package(
         .target(name: "Health", dependencies: ["Config", "EventLoop", "HTTP1", "RESP", "Stats"]),
         // Which backend a request goes to, and who may take what: pure.
         .target(name: "Routing", dependencies: ["Balancer", "Config", "HTTP1"], swiftSettings: hotPath),
-        .target(name: "Proxy", dependencies: ["HTTP1", "EventLoop", "Balancer", "Config", "CSystem", "Health", "Routing", "TLS", "Stats"], swiftSettings: hotPath),
+        .target(name: "Proxy", dependencies: ["HTTP1", "ClientAddress", "EventLoop", "Balancer", "Config", "CSystem", "Health", "Routing", "TLS", "Stats"], swiftSettings: hotPath),
         // Tether's own small HTTP/1.1 servers (admin endpoint, demo backend): answer, not relay.
         .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop"]),
         .target(name: "Admin", dependencies: ["Balancer", "Proxy", "EventLoop", "HTTP1", "HTTPServer", "Stats"]),
@@ -65,6 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "BalancerTests", dependencies: ["Balancer"]),
+        .testTarget(name: "ClientAddressTests", dependencies: ["ClientAddress"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Stats"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["Health"]),

@@ -2,7 +2,7 @@
 # Builds a libFuzzer target (swiftc -sanitize=fuzzer,address) and runs it for
 # a bounded time on its seed corpus (Tests/Fuzz/corpus/TARGET).
 #
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: request, response, chunked, config
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: request, response, chunked, proxyheader, config
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${1:-}"; seconds="${2:-30}"
@@ -10,15 +10,16 @@ case "$target" in
     request) main=Tests/Fuzz/RequestParserFuzz.swift; sources=(Sources/HTTP1/*.swift) ;;
     response) main=Tests/Fuzz/ResponseParserFuzz.swift; sources=(Sources/HTTP1/*.swift) ;;
     chunked) main=Tests/Fuzz/ChunkedDecoderFuzz.swift; sources=(Sources/HTTP1/*.swift) ;;
-    config) main=Tests/Fuzz/ConfigParserFuzz.swift; sources=(Sources/Config/*.swift Sources/HTTP1/*.swift) ;;  # one module: "import HTTP1" dropped below
+    proxyheader) main=Tests/Fuzz/ProxyHeaderFuzz.swift; sources=(Sources/ClientAddress/*.swift) ;;
+    config) main=Tests/Fuzz/ConfigParserFuzz.swift; sources=(Sources/Config/*.swift Sources/HTTP1/*.swift Sources/ClientAddress/*.swift) ;;  # one module: its imports dropped below
     -h|--help|"") sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; [[ -n "$target" ]]; exit $? ;;
-    *) echo "fuzz.sh: unknown target \"$target\" (request, response, chunked, config)" >&2; exit 2 ;;
+    *) echo "fuzz.sh: unknown target \"$target\" (request, response, chunked, proxyheader, config)" >&2; exit 2 ;;
 esac
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a number, got \"$seconds\"" >&2; exit 2; }
 out=".build-fuzz"
 mkdir -p "$out/work-$target" "$out/src-$target"
 # The target and the code under test are compiled as one module.
-for f in "${sources[@]}"; do sed '/^import HTTP1$/d' "$f" > "$out/src-$target/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+for f in "${sources[@]}"; do sed -E '/^import (HTTP1|ClientAddress)$/d' "$f" > "$out/src-$target/$(basename "$(dirname "$f")")-$(basename "$f")"; done
 sources=("$out/src-$target"/*.swift)
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$target" \
     "${sources[@]}" "$main" -o "$out/fuzz-$target" 2>&1 | grep -v "warning: Cannot export local symbol" || true

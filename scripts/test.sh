@@ -2,7 +2,8 @@
 # Builds Tether and runs every test: parser and balancer unit tests, and the
 # integration tests that drive a real tether process with curl over loopback.
 # Installs what it needs on Debian (curl, libssl-dev, pkg-config, redis-server,
-# prometheus for promtool, python3, and tomcat10: the integration tests run
+# prometheus for promtool, python3, haproxy (a real PROXY protocol sender),
+# and tomcat10: the integration tests run
 # uploads through Python's http.server and Apache Tomcat 10; and with pip the
 # `websockets`, `python-socketio` and `aiohttp` packages for the WebSocket tests).
 #
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
 source scripts/lib/build.sh
 
-need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus python3:python3 chromium:chromium goaccess:goaccess jq:jq
+need_packages curl:curl openssl:openssl pkg-config:pkg-config openssl-dev:libssl-dev redis-server:redis-server promtool:prometheus python3:python3 chromium:chromium goaccess:goaccess jq:jq /usr/sbin/haproxy:haproxy
 need_python_modules websockets:websockets socketio:python-socketio aiohttp:aiohttp
 # Tomcat is a real app server the upload tests need; if Debian cannot give
 # it here, those tests are skipped, and this says why.
@@ -135,7 +136,7 @@ fi
 # Each libFuzzer target for a short, bounded time: a parser regression that
 # crashes or breaks a differential check shows here.
 if [[ ${#filter[@]} -eq 0 && "${TETHER_FUZZ_SECONDS:-15}" != 0 ]]; then
-    for target in request response chunked config; do
+    for target in request response chunked proxyheader config; do
         fuzz_out=$(bash scripts/fuzz.sh "$target" "${TETHER_FUZZ_SECONDS:-15}" 2>&1) && ok=0 || ok=1
         tally $ok "fuzz $target: $(grep -o 'number_of_executed_units: *[0-9]*' <<<"$fuzz_out" | grep -o '[0-9]*$') inputs, no crash" \
             "fuzz $target failed:" "$(tail -20 <<<"$fuzz_out")"

@@ -59,6 +59,13 @@ enum ConfigValidator {
             if l.address == c.admin.address {
                 fail(loc, "listen address \(l.address) is also the admin address")
             }
+            if l.proxyProtocol && l.proxyTrusted == nil {
+                fail(loc, "listener \(l.address) has proxy_protocol but no trusted=: name the networks of the balancers that send the header (e.g. trusted=10.0.0.0/8), or anyone could claim any address")
+            } else if l.proxyProtocol && l.proxyTrusted?.isEmpty == true {
+                fail(loc, "listener \(l.address) has proxy_protocol trusted=none: every connection would be refused; name the balancers' networks")
+            } else if !l.proxyProtocol && l.proxyTrusted != nil {
+                fail(loc, "listener \(l.address) has trusted= without proxy_protocol; trusted= names who may send PROXY headers (for X-Forwarded-For use trusted_proxies)")
+            }
             if let tls = l.tls {
                 if tls.certificates.isEmpty {
                     fail(loc, "TLS listener \(l.address) needs cert=PATH (and key=PATH unless the key is in the same file)")

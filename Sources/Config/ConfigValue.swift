@@ -1,3 +1,5 @@
+import ClientAddress
+
 /// The kinds of value a directive takes, each with its parser and the words
 /// used in error messages and in docs/CONFIG.md.
 enum ValueKind: Equatable, Sendable {
@@ -17,6 +19,8 @@ enum ValueKind: Equatable, Sendable {
     case redisURL
     /// `200-399` or `200`
     case statusRange
+    /// Address blocks joined by commas: `10.0.0.0/8,2001:db8::/32,127.0.0.1`.
+    case networks
 
     var label: String {
         switch self {
@@ -31,6 +35,7 @@ enum ValueKind: Equatable, Sendable {
         case .string: return "string"
         case .redisURL: return "redis://host:port"
         case .statusRange: return "status range"
+        case .networks: return "CIDR,…|none"
         }
     }
 }
@@ -43,6 +48,7 @@ enum ConfigValue: Equatable, Sendable {
     case flag(Bool)
     case text(String)
     case range(Int, Int)
+    case networks([Network])
 
     var duration: Duration? { if case .duration(let d) = self { return d } else { return nil } }
     var int: Int? {
@@ -54,6 +60,7 @@ enum ConfigValue: Equatable, Sendable {
     var double: Double? { if case .number(let d) = self { return d } else { return nil } }
     var bool: Bool? { if case .flag(let b) = self { return b } else { return nil } }
     var text: String? { if case .text(let s) = self { return s } else { return nil } }
+    var networks: [Network]? { if case .networks(let n) = self { return n } else { return nil } }
 
     /// Parses `raw` as `kind`; the error text says what was expected.
     static func parse(_ raw: String, as kind: ValueKind) -> Result<ConfigValue, ValueError> {
@@ -113,6 +120,12 @@ enum ConfigValue: Equatable, Sendable {
                 (100...599).contains(hi), lo <= hi
             else { return .failure("\"\(raw)\" is not a status range like 200-399") }
             return .success(.range(lo, hi))
+        case .networks:
+            if raw == "none" { return .success(.networks([])) }
+            switch [Network].parseList(raw) {
+            case .success(let list): return .success(.networks(list))
+            case .failure(let e): return .failure(ValueError("\(e) (give networks like 10.0.0.0/8,192.168.1.7,2001:db8::/32)"))
+            }
         }
     }
 }

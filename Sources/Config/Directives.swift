@@ -1,3 +1,5 @@
+import ClientAddress
+
 /// Every directive proxy.conf understands.
 enum Directives {
     static let all: [DirectiveSpec] = global + timeouts + limits + routing + health + [backend]
@@ -17,6 +19,8 @@ enum Directives {
                 .init(key: "ciphers", kind: .string, defaultText: "ECDHE with AES-GCM or ChaCha20", summary: "TLS 1.2 cipher list (OpenSSL syntax); TLS 1.3 suites are OpenSSL's"),
                 .init(key: "redirect_https", kind: .flag, defaultText: "off", summary: "answer every request with a redirect to https"),
                 .init(key: "max_connections", kind: .integer(1...10_000_000), defaultText: "no own cap", summary: "client connections open at once on this listener; past it this listener stops accepting (as with the global `max_connections`)"),
+                .init(key: "proxy_protocol", kind: .flag, defaultText: "off", summary: "every connection starts with a PROXY protocol header (v1 or v2, before TLS), as an L4 balancer sends with HAProxy's `send-proxy-v2`; its address is the client's for logs, `X-Forwarded-For`, `Forwarded` and stats. Needs `trusted=`"),
+                .init(key: "trusted", kind: .networks, defaultText: "–", summary: "the networks PROXY headers are taken from (the balancers' addresses); a connection from anywhere else, or with a bad header, is closed and counted"),
             ],
             repeatable: true, defaultText: "required",
             summary: "Accept clients on `host:port` (several allowed)."
@@ -34,6 +38,8 @@ enum Directives {
             }
             l.redirectHTTPS = v.options["redirect_https"]?.bool ?? false
             l.maxConnections = v.options["max_connections"]?.int
+            l.proxyProtocol = v.options["proxy_protocol"]?.bool ?? false
+            l.proxyTrusted = v.options["trusted"]?.networks
             c.listeners.append(l)
         },
         DirectiveSpec(
@@ -86,6 +92,16 @@ enum Directives {
             defaultText: "text",
             summary: "Event lines as `text` (`tether: [2026-12-01T10:04:05.123Z] warning: …`) or `json` (one object a line: `time`, `level`, `event`, `message`). A reload applies it."
         ) { c, v in c.logFormat = LogFormat(rawValue: v.argument(0)?.text ?? "text") ?? .text },
+        DirectiveSpec(
+            name: "trusted_proxies", arguments: [.init(name: "networks", kind: .networks)],
+            defaultText: "none",
+            summary: "Hops whose `X-Forwarded-For` and `Forwarded` are believed: from a client in these networks they are kept and Tether's hop is added; from anyone else they are replaced by what Tether saw. The client is the PROXY header's address on a `proxy_protocol` listener, else the socket's."
+        ) { c, v in c.trustedProxies = v.argument(0)?.networks ?? [] },
+        DirectiveSpec(
+            name: "forwarded_header", arguments: [.init(name: "mode", kind: .flag)],
+            defaultText: "off",
+            summary: "Also send the RFC 7239 `Forwarded` field (`for=CLIENT;proto=http|https;host=HOST`), under the same trust rule as `X-Forwarded-For`. Off: a `Forwarded` from a trusted hop passes unchanged and anyone else's is removed."
+        ) { c, v in c.forwardedHeader = v.argument(0)?.bool ?? false },
         DirectiveSpec(
             name: "request_id", arguments: [.init(name: "mode", kind: .word(["off", "on", "trust"]))],
             defaultText: "off",

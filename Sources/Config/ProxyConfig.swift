@@ -1,3 +1,4 @@
+import ClientAddress
 import HTTP1
 
 /// The whole configuration as one immutable value. Built once (from the
@@ -18,6 +19,10 @@ public struct ProxyConfig: Sendable, Equatable {
     public var requestID: RequestIDMode = .off
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
+    /// Hops whose forwarding fields are kept and extended (`trusted_proxies`).
+    public var trustedProxies: [Network] = []
+    /// Send RFC 7239 `Forwarded` too (`forwarded_header on`).
+    public var forwardedHeader = false
     /// Highest number of client connections open at once; past it the
     /// listeners stop accepting until one closes.
     public var maxConnections: Int = 10_000
@@ -40,6 +45,10 @@ public struct ListenerConfig: Sendable, Equatable {
     public var redirectHTTPS = false
     /// This listener's own connection cap (nil: only the global one).
     public var maxConnections: Int? = nil
+    /// Connections start with a PROXY protocol header (`proxy_protocol`).
+    public var proxyProtocol = false
+    /// Where PROXY headers are taken from (`trusted=`); validation requires it with `proxy_protocol`.
+    public var proxyTrusted: [Network]? = nil
 
     public init(address: String) { self.address = address }
 }

@@ -20,6 +20,8 @@ public enum KnownHeader: UInt8, Sendable {
     case via
     /// `X-Request-ID`: replaced when Tether sends its own (`request_id`).
     case xRequestID
+    /// RFC 7239 `Forwarded`: kept only from a trusted hop.
+    case forwarded
 
     /// Never copied as they came: RFC 9110 §7.6.1 hop-by-hop fields, and the
     /// fields the proxy re-emits from what it parsed (framing, `Expect`), so
@@ -49,6 +51,7 @@ public enum KnownHeader: UInt8, Sendable {
             if buf.equalsLowercased(name, "upgrade") { return .upgrade }
             if buf.equalsLowercased(name, "trailer") { return .trailer }
             return .other
+        case 9: return buf.equalsLowercased(name, "forwarded") ? .forwarded : .other
         case 10:
             if buf.equalsLowercased(name, "connection") { return .connection }
             if buf.equalsLowercased(name, "keep-alive") { return .keepAlive }

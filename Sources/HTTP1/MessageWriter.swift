@@ -17,11 +17,20 @@ public enum MessageWriter {
         public var omit: Range<Int>?
         /// The request's `X-Request-ID`, which replaces the client's (empty: none).
         public var requestID: UnsafeBufferPointer<UInt8>
+        /// The client is a hop in `trusted_proxies`: its `X-Forwarded-For` and
+        /// `Forwarded` are kept and extended; anyone else's are replaced, so a
+        /// client cannot choose the address the backend believes.
+        public var trustedHop: Bool
+        /// Send RFC 7239 `Forwarded` too (`forwarded_header on`).
+        public var emitForwarded: Bool
 
         public init(
             clientAddress: UnsafeBufferPointer<UInt8>, isTLS: Bool, fallbackHost: UnsafeBufferPointer<UInt8>, omit: Range<Int>? = nil,
-            requestID: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+            requestID: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0),
+            trustedHop: Bool = false, emitForwarded: Bool = false
         ) {
+            self.trustedHop = trustedHop
+            self.emitForwarded = emitForwarded
             self.clientAddress = clientAddress
             self.isTLS = isTLS
             self.fallbackHost = fallbackHost
@@ -40,21 +49,17 @@ public enum MessageWriter {
         appendOriginTarget(buf, head, into: &out)
         out.append(static: " HTTP/1.1\r\n")
         var xff = false, via = false
-        for f in head.fields {
-            switch f.known {
-            case .xForwardedFor:
-                if !xff { out.append(static: "X-Forwarded-For: ") }
-                else { out.append(static: ", ") }
+        if info.trustedHop {
+            for f in head.fields where f.known == .xForwardedFor {
+                out.append(static: xff ? ", " : "X-Forwarded-For: ")
                 out.append(buf, f.value)
                 xff = true
-                continue
-            default:
-                break
             }
         }
-        if xff { out.append(static: ", ") } else { out.append(static: "X-Forwarded-For: ") }
+        out.append(static: xff ? ", " : "X-Forwarded-For: ")
         out.append(contentsOf: info.clientAddress)
         out.append(static: "\r\n")
+        if info.emitForwarded { appendForwarded(buf, head, info, into: &out) }
         for f in head.fields {
             switch f.known {
             case .via:
@@ -74,6 +79,8 @@ public enum MessageWriter {
             switch f.known {
             case .xForwardedFor, .via, .xForwardedProto, .xForwardedHost:
                 continue
+            case .forwarded where !info.trustedHop || info.emitForwarded:
+                continue  // an untrusted client's claim goes; a trusted one's is in ours above
             case .host where head.absoluteForm:
                 continue  // RFC 9112 §3.2.2: replaced by the target's authority below
             case .xRequestID where !info.requestID.isEmpty:
@@ -119,6 +126,44 @@ public enum MessageWriter {
             out.append(static: "Connection: upgrade\r\nUpgrade: ")
             out.append(buf, protocols)
             out.append(static: "\r\n")
+        }
+        out.append(static: "\r\n")
+    }
+
+    /// RFC 7239 `Forwarded`: a trusted hop's elements, then this hop's
+    /// `for` (IPv6 in brackets, quoted), `proto` and `host` (quoted when a
+    /// port's colon or anything else outside `token` is in it).
+    static func appendForwarded(_ buf: UnsafeBufferPointer<UInt8>, _ head: RequestHead, _ info: ForwardingInfo, into out: inout [UInt8]) {
+        out.append(static: "Forwarded: ")
+        if info.trustedHop {
+            for f in head.fields where f.known == .forwarded {
+                out.append(buf, f.value)
+                out.append(static: ", ")
+            }
+        }
+        out.append(static: "for=")
+        if info.clientAddress.contains(0x3A) {
+            out.append(static: "\"[")
+            out.append(contentsOf: info.clientAddress)
+            out.append(static: "]\"")
+        } else {
+            out.append(contentsOf: info.clientAddress)
+        }
+        out.append(static: info.isTLS ? ";proto=https" : ";proto=http")
+        if let host = head.host, !host.isEmpty {
+            out.append(static: ";host=")
+            var token = true
+            for i in host where !ASCII.isTChar(buf[i]) { token = false; break }
+            if token {
+                out.append(buf, host)
+            } else {
+                out.append(0x22)
+                for i in host {
+                    if buf[i] == 0x22 || buf[i] == 0x5C { out.append(0x5C) }
+                    out.append(buf[i])
+                }
+                out.append(0x22)
+            }
         }
         out.append(static: "\r\n")
     }

@@ -1,3 +1,4 @@
+import ClientAddress
 import Dispatch
 import EventLoop
 import Glibc
@@ -66,30 +67,24 @@ final class Acceptor: EventHandler, @unchecked Sendable {
                 }
                 return
             }
-            let runtime = ctx.runtime
             ctx.count(address, .current)
             ctx.count(address, .total)
             #if !TETHER_NO_STATS
             ctx.loopStats.connectionsTotal += 1
             #endif
-            var tls: TLSConnection? = nil
-            if let context = runtime.tlsContexts[address] {
-                guard let connection = context.makeConnection(fd: cfd) else {
-                    Socket.abort(cfd)  // OpenSSL out of memory: refuse this one, keep going
-                    ctx.count(address, .current, by: -1)
-                    sharedLimit.release()
-                    listenerLimit.release()
+            let peer = IPAddress(peer: &storage)
+            if let trusted = ctx.runtime.proxyProtocolListeners[address] {
+                guard let peer, trusted.containsAddress(peer) else {
+                    ctx.count(address, .proxyUntrusted)
+                    ctx.budgetedEvent(.info, "proxy_protocol") { "\(address): connection from \(peer.map { "\($0)" } ?? "a non-IP peer") closed: not in trusted=" }
+                    Socket.abort(cfd)
+                    ctx.clientClosed(ClientTransport(fd: cfd, tls: nil, peer: [], address: nil, listener: address, listenerLimit: listenerLimit))
                     continue
                 }
-                tls = connection
+                ProxyHeaderReader(fd: cfd, socketPeer: peer, listener: address, listenerLimit: listenerLimit, ctx: ctx).start()
+                continue
             }
-            let transport = ClientTransport(
-                fd: cfd, tls: tls, peer: SocketAddress.peerText(&storage), listener: address, listenerLimit: listenerLimit)
-            if let tls {
-                TLSHandshake(transport, tls: tls, ctx: ctx).start()
-            } else {
-                ProxySession(transport, ctx: ctx, redirectsToHTTPS: runtime.redirectListeners.contains(address)).start()
-            }
+            ctx.beginClient(fd: cfd, peer: SocketAddress.peerText(&storage), address: peer, listener: address, listenerLimit: listenerLimit)
         }
     }
 
@@ -102,6 +97,37 @@ final class Acceptor: EventHandler, @unchecked Sendable {
             guard let self, !self.ctx.draining else { return }
             self.paused = false
             self.start()
+        }
+    }
+}
+
+extension LoopContext {
+    /// A client connection whose address is known (from the socket, or a
+    /// PROXY header) goes on to its TLS handshake or straight to a session.
+    /// `registered`: the socket is already watched for reading (the PROXY
+    /// header stage hands it over without a system call).
+    func beginClient(fd: Int32, peer: [UInt8], address: IPAddress?, listener: String, listenerLimit: ConnectionLimit, registered: Bool = false) {
+        var tls: TLSConnection? = nil
+        if let context = runtime.tlsContexts[listener] {
+            guard let connection = context.makeConnection(fd: fd) else {
+                if registered { loop.deregister(fd) }
+                Socket.abort(fd)  // OpenSSL out of memory: refuse this one, keep going
+                clientClosed(ClientTransport(fd: fd, tls: nil, peer: [], address: nil, listener: listener, listenerLimit: listenerLimit))
+                return
+            }
+            tls = connection
+        }
+        let transport = ClientTransport(fd: fd, tls: tls, peer: peer, address: address, listener: listener, listenerLimit: listenerLimit)
+        if let tls {
+            TLSHandshake(transport, tls: tls, ctx: self).start(registered: registered)
+        } else {
+            let session = ProxySession(transport, ctx: self, redirectsToHTTPS: runtime.redirectListeners.contains(listener))
+            if registered {
+                loop.handOver(fd, to: session)
+                session.start(takingOver: EventLoop.readable)
+            } else {
+                session.start()
+            }
         }
     }
 }

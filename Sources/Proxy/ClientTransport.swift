@@ -1,3 +1,4 @@
+import ClientAddress
 import EventLoop
 import Glibc
 import TLS
@@ -13,8 +14,11 @@ import TLS
 struct ClientTransport {
     let fd: Int32
     let tls: TLSConnection?
-    /// The client's address as text, for X-Forwarded-For and the access log.
+    /// The client's address as text, for X-Forwarded-For and the access log:
+    /// the socket's peer, or on a `proxy_protocol` listener the PROXY header's.
     let peer: [UInt8]
+    /// The same address, for `trusted_proxies` (nil: not IP, e.g. a Unix socket).
+    let address: IPAddress?
     let listener: String
     let listenerLimit: ConnectionLimit
 
@@ -31,6 +35,14 @@ struct ClientTransport {
     }
 
     var isTLS: Bool { tls != nil }
+
+    /// Whether this client is a hop whose `X-Forwarded-For` is kept (checked
+    /// per request against the running configuration, so a reload applies).
+    @inline(__always)
+    func isTrustedHop(_ trusted: [Network]) -> Bool {
+        guard !trusted.isEmpty, let address else { return false }
+        return trusted.containsAddress(address)
+    }
 
     /// Writes from `buffer` (a tunnel's bytes for the client) until the
     /// socket is full or the buffer empty.

@@ -31,7 +31,8 @@ extension Exchange {
     /// forwarded head is written, and the client's buffer moves past the
     /// head to the body. `deadline`: when `request_timeout` ends (0: none).
     mutating func routed(
-        _ route: Route?, _ input: inout ReceiveBuffer, peer: [UInt8], isTLS: Bool, host: [UInt8],
+        _ route: Route?, _ input: inout ReceiveBuffer, peer: [UInt8], isTLS: Bool, trustedHop: Bool = false, emitForwarded: Bool = false,
+        host: [UInt8],
         maxBody: Int, deadline: UInt64, draining: Bool
     ) -> Action {
         guard let route else { return .answer(.noBackend) }
@@ -46,7 +47,9 @@ extension Exchange {
                 host.withUnsafeBufferPointer { host in
                     requestID.withUnsafeBufferPointer { id in
                         forwarder.begin(
-                            buf, request, info: .init(clientAddress: address, isTLS: isTLS, fallbackHost: host, omit: route.strip, requestID: id),
+                            buf, request, info: .init(
+                                clientAddress: address, isTLS: isTLS, fallbackHost: host, omit: route.strip, requestID: id,
+                                trustedHop: trustedHop, emitForwarded: emitForwarded),
                             maxBody: maxBody)
                     }
                 }

@@ -1,3 +1,4 @@
+import ClientAddress
 import Config
 import EventLoop
 import Health
@@ -46,6 +47,11 @@ final class ProxyRuntime: Sendable {
     let redirectListeners: Set<String>
     /// `:8443` for the Location of those redirects (empty for 443).
     let httpsPortSuffix: [UInt8]
+    /// Listeners whose connections start with a PROXY header, and who may send one.
+    let proxyProtocolListeners: [String: [Network]]
+    /// `trusted_proxies`: hops whose forwarding fields are kept.
+    let trustedProxies: [Network]
+    let emitForwarded: Bool
 
     let handshakeTimeout: UInt64
     let queueTimeout: UInt64
@@ -108,6 +114,10 @@ final class ProxyRuntime: Sendable {
         }
         tlsContexts = contexts
         redirectListeners = Set(config.listeners.filter(\.redirectHTTPS).map(\.address))
+        proxyProtocolListeners = Dictionary(
+            config.listeners.filter(\.proxyProtocol).map { ($0.address, $0.proxyTrusted ?? []) }, uniquingKeysWith: { a, _ in a })
+        trustedProxies = config.trustedProxies
+        emitForwarded = config.forwardedHeader
         let httpsPort = config.listeners.first { $0.tls != nil }.flatMap { l in l.address.split(separator: ":").last.map(String.init) }
         httpsPortSuffix = httpsPort == nil || httpsPort == "443" ? [] : Array(":\(httpsPort!)".utf8)
         let t = config.timeouts

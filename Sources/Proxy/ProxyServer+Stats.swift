@@ -81,7 +81,7 @@ extension ProxyServer {
             for (k, v) in p.loopStats.perListener { listenerStats[k, default: Counters()].add(v) }
         }
         let listeners = config.listeners.map { l in
-            StatsSnapshot.Listener(address: l.address, tls: l.tls != nil, counters: listenerStats[l.address] ?? Counters())
+            StatsSnapshot.Listener(address: l.address, tls: l.tls != nil, proxyProtocol: l.proxyProtocol, counters: listenerStats[l.address] ?? Counters())
         }
         let reloads = reloadStats
         return StatsSnapshot(

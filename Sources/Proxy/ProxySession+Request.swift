@@ -31,7 +31,8 @@ extension ProxySession {
             }
         }
         let action = e.pointee.routed(
-            route, &input, peer: transport.peer, isTLS: transport.isTLS, host: route.map { runtime.backends[$0.backend].hostBytes } ?? [],
+            route, &input, peer: transport.peer, isTLS: transport.isTLS, trustedHop: transport.isTrustedHop(runtime.trustedProxies),
+            emitForwarded: runtime.emitForwarded, host: route.map { runtime.backends[$0.backend].hostBytes } ?? [],
             maxBody: runtime.config.limits.maxBodySize, deadline: runtime.requestTimeout > 0 ? ctx.loop.now + runtime.requestTimeout : 0,
             draining: ctx.draining)
         if case .connect = action {

@@ -24,8 +24,13 @@ final class TLSHandshake: EventHandler, TimerTarget {
 
     var fd: Int32 { transport.fd }
 
-    func start() {
-        _ = ctx.loop.register(fd, events: interest, handler: self)
+    /// `registered`: the socket is already watched for reading (after a PROXY header).
+    func start(registered: Bool = false) {
+        if registered {
+            ctx.loop.handOver(fd, to: self)
+        } else {
+            _ = ctx.loop.register(fd, events: interest, handler: self)
+        }
         deadline = ctx.loop.now + ctx.runtime.handshakeTimeout
         ctx.loop.schedule(self)
     }

@@ -106,4 +106,8 @@ public enum ListenerCounter: Int, CaseIterable, Sendable {
     /// TLS listeners: handshakes finished, of which resumed from a ticket,
     /// and handshakes that failed or timed out.
     case tlsHandshakes, tlsResumed, tlsFailed
+    /// `proxy_protocol` listeners: headers taken, and connections closed for
+    /// a header from outside `trusted=`, a malformed one, one cut short
+    /// (closed or `handshake_timeout`), or one too long.
+    case proxyHeaders, proxyUntrusted, proxyMalformed, proxyTruncated, proxyOversized
 }

@@ -68,10 +68,29 @@ public enum StatsFields {
         Listener(["tls_handshakes", "failed"], metric: "tether_tls_handshakes_total", labels: { [.init("listener", $0.address), .init("result", "failed")] },
                  .counter, "TLS handshakes that failed: errors, old protocol versions, garbage, `handshake_timeout`.") { tlsOnly($0, .tlsFailed) }
             .family("TLS handshakes per TLS listener, by result: `ok`, or `failed` (errors, old protocol versions, garbage, `handshake_timeout`)."),
+        Listener(["proxy_headers", "ok"], metric: "tether_proxy_headers_total", labels: { [.init("listener", $0.address), .init("result", "ok")] },
+                 .counter, "PROXY headers taken (`proxy_protocol` listeners only).") { proxyOnly($0, .proxyHeaders) }
+            .family("PROXY protocol headers per `proxy_protocol` listener, by result: `ok`, or why the connection was closed: `untrusted` (a source outside `trusted=`), `malformed`, `truncated` (closed or `handshake_timeout` before the header ended), `oversized`."),
+        Listener(["proxy_headers", "untrusted"], metric: "tether_proxy_headers_total", labels: { [.init("listener", $0.address), .init("result", "untrusted")] },
+                 .counter, "Connections closed: the source is outside the listener's `trusted=` networks.") { proxyOnly($0, .proxyUntrusted) }
+            .family("PROXY protocol headers per `proxy_protocol` listener, by result: `ok`, or why the connection was closed: `untrusted` (a source outside `trusted=`), `malformed`, `truncated` (closed or `handshake_timeout` before the header ended), `oversized`."),
+        Listener(["proxy_headers", "malformed"], metric: "tether_proxy_headers_total", labels: { [.init("listener", $0.address), .init("result", "malformed")] },
+                 .counter, "Connections closed: not a valid PROXY v1 or v2 header.") { proxyOnly($0, .proxyMalformed) }
+            .family("PROXY protocol headers per `proxy_protocol` listener, by result: `ok`, or why the connection was closed: `untrusted` (a source outside `trusted=`), `malformed`, `truncated` (closed or `handshake_timeout` before the header ended), `oversized`."),
+        Listener(["proxy_headers", "truncated"], metric: "tether_proxy_headers_total", labels: { [.init("listener", $0.address), .init("result", "truncated")] },
+                 .counter, "Connections closed: the header did not end before the client closed or `handshake_timeout` passed.") { proxyOnly($0, .proxyTruncated) }
+            .family("PROXY protocol headers per `proxy_protocol` listener, by result: `ok`, or why the connection was closed: `untrusted` (a source outside `trusted=`), `malformed`, `truncated` (closed or `handshake_timeout` before the header ended), `oversized`."),
+        Listener(["proxy_headers", "oversized"], metric: "tether_proxy_headers_total", labels: { [.init("listener", $0.address), .init("result", "oversized")] },
+                 .counter, "Connections closed: a header longer than v1's 107 bytes or v2's 1,024.") { proxyOnly($0, .proxyOversized) }
+            .family("PROXY protocol headers per `proxy_protocol` listener, by result: `ok`, or why the connection was closed: `untrusted` (a source outside `trusted=`), `malformed`, `truncated` (closed or `handshake_timeout` before the header ended), `oversized`."),
     ]
 
     @Sendable static func connectionLabels(_ l: StatsSnapshot.Listener) -> [StatsField<StatsSnapshot.Listener>.Label] {
         [.init("listener", l.address), .init("tls", l.tls ? "true" : "false")]
+    }
+
+    static func proxyOnly(_ l: StatsSnapshot.Listener, _ c: ListenerCounter) -> StatsValue {
+        l.proxyProtocol ? .int(l.counters[c]) : .absent
     }
 
     static func tlsOnly(_ l: StatsSnapshot.Listener, _ c: ListenerCounter) -> StatsValue {

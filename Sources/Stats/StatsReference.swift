@@ -52,7 +52,7 @@ public enum StatsReference {
 
     /// Subjects to read label names from.
     static let example: (global: StatsSnapshot, listener: StatsSnapshot.Listener, backend: StatsSnapshot.Backend) = {
-        let listener = StatsSnapshot.Listener(address: "127.0.0.1:8080", tls: true, counters: Counters())
+        let listener = StatsSnapshot.Listener(address: "127.0.0.1:8080", tls: true, proxyProtocol: true, counters: Counters())
         let backend = StatsSnapshot.Backend(
             name: "app1", address: "127.0.0.1:9001", weight: 1, route: nil, backup: false, state: "up", healthUp: true,
             adminState: "active", since: 0, lastCheck: nil, checkHistory: [], checksEnabled: true, activeConnections: 0,

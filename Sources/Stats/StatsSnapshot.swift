@@ -64,11 +64,14 @@ public struct StatsSnapshot: Sendable {
     public struct Listener: Sendable {
         public var address: String
         public var tls: Bool
+        /// Connections start with a PROXY protocol header.
+        public var proxyProtocol: Bool
         public var counters: Counters<ListenerCounter>
 
-        public init(address: String, tls: Bool, counters: Counters<ListenerCounter>) {
+        public init(address: String, tls: Bool, proxyProtocol: Bool = false, counters: Counters<ListenerCounter>) {
             self.address = address
             self.tls = tls
+            self.proxyProtocol = proxyProtocol
             self.counters = counters
         }
     }

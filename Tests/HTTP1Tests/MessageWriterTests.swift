@@ -15,9 +15,29 @@ import Testing
         #expect(out.hasSuffix("\r\n\r\n"))
     }
 
-    @Test func forwardedForIsAppended() {
-        let out = forward("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n\r\n")
+    @Test func forwardedForFromATrustedHopIsExtended() {
+        let out = forwardRequest("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n\r\n", trusted: true)
         #expect(out.contains("X-Forwarded-For: 1.1.1.1, 2.2.2.2, 10.1.2.3\r\n"))
+    }
+
+    @Test func forwardedForFromAnyoneElseIsReplaced() {
+        let out = forward("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nx-forwarded-for: 2.2.2.2\r\nForwarded: for=6.6.6.6\r\n\r\n")
+        #expect(out.contains("X-Forwarded-For: 10.1.2.3\r\n"))
+        for forged in ["1.1.1.1", "2.2.2.2", "6.6.6.6", "Forwarded:"] { #expect(!out.contains(forged), "\(forged)") }
+    }
+
+    @Test func rfc7239ForwardedIsWrittenUnderTheSameRule() {
+        let untrusted = forwardRequest(
+            "GET / HTTP/1.1\r\nHost: shop.example:8443\r\nForwarded: for=6.6.6.6\r\n\r\n", client: "2001:db8::7", forwarded: true, tls: true)
+        #expect(untrusted.contains("Forwarded: for=\"[2001:db8::7]\";proto=https;host=\"shop.example:8443\"\r\n"))
+        #expect(!untrusted.contains("6.6.6.6"))
+        let trusted = forwardRequest(
+            "GET / HTTP/1.1\r\nHost: shop\r\nForwarded: for=192.0.2.1;proto=https\r\nForwarded: for=198.51.100.2\r\n\r\n", trusted: true, forwarded: true)
+        #expect(trusted.contains("Forwarded: for=192.0.2.1;proto=https, for=198.51.100.2, for=10.1.2.3;proto=http;host=shop\r\n"))
+        #expect(trusted.split(separator: "\r\n").filter { $0.hasPrefix("Forwarded:") }.count == 1)
+        // Not emitting: a trusted hop's Forwarded passes as it came.
+        let passed = forwardRequest("GET / HTTP/1.1\r\nHost: shop\r\nForwarded: for=192.0.2.1\r\n\r\n", trusted: true)
+        #expect(passed.contains("Forwarded: for=192.0.2.1\r\n"))
     }
 
     @Test func forwardedProtoAndHostAreSetNotTrusted() {

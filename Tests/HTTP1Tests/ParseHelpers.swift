@@ -21,7 +21,9 @@ func parseRequest(_ text: String, limits: HTTPLimits = HTTPLimits(), byteByByte:
 }
 
 /// The head Tether would send on for a whole request string.
-func forwardRequest(_ raw: String, client: String = "10.1.2.3", omit: Range<Int>? = nil) -> String {
+func forwardRequest(
+    _ raw: String, client: String = "10.1.2.3", omit: Range<Int>? = nil, trusted: Bool = false, forwarded: Bool = false, tls: Bool = false
+) -> String {
     let (status, head, bytes) = parseRequest(raw)
     guard case .complete = status else {
         Issue.record("did not parse: \(status)")
@@ -33,7 +35,7 @@ func forwardRequest(_ raw: String, client: String = "10.1.2.3", omit: Range<Int>
     bytes.withUnsafeBufferPointer { buf in
         addr.withUnsafeBufferPointer { a in
             fallback.withUnsafeBufferPointer { f in
-                MessageWriter.appendRequestHead(buf, head, info: .init(clientAddress: a, isTLS: false, fallbackHost: f, omit: omit), into: &out)
+                MessageWriter.appendRequestHead(buf, head, info: .init(clientAddress: a, isTLS: tls, fallbackHost: f, omit: omit, trustedHop: trusted, emitForwarded: forwarded), into: &out)
             }
         }
     }

@@ -22,6 +22,8 @@ final class ExternalServer: @unchecked Sendable {
         case printsPort
         /// It prints `text` and serves on `port` (Tomcat's "Server startup in").
         case prints(String, port: Int)
+        /// It says nothing, and serves once `port` accepts (HAProxy).
+        case accepts(port: Int)
     }
     private let readiness: Readiness
 
@@ -45,6 +47,14 @@ final class ExternalServer: @unchecked Sendable {
             if self.portFromOutput() != nil { self.ready.signal() }
         }
         try process.run()
+        if case .accepts(let p) = readiness {
+            guard Await.until(timeout: timeout, { !process.isRunning || (try? RawClient(port: p)) != nil }), process.isRunning else {
+                stop()
+                throw ServerError.didNotStart(arguments.joined(separator: " "), output)
+            }
+            port = p
+            return
+        }
         guard ready.wait(timeout: .now() + timeout) == .success, let p = portFromOutput() else {
             stop()
             throw ServerError.didNotStart(arguments.joined(separator: " "), output)
@@ -56,6 +66,19 @@ final class ExternalServer: @unchecked Sendable {
     static func python(_ script: String, _ args: [String] = []) throws -> ExternalServer {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Servers/\(script)").path
         return try ExternalServer(["python3", path] + args)
+    }
+
+    /// HAProxy 2.6 from Debian, in the foreground, with `config` (the test's
+    /// own frontend and backends; `global` and `defaults` are added here).
+    /// Readiness is a monitor frontend of its own, so that no probe passes
+    /// through the test's frontends (and, say, sends a PROXY header on).
+    static func haproxy(_ config: String) throws -> (ExternalServer, TempFile) {
+        let file = TempFile(emptyNamed: "haproxy.cfg")
+        let monitor = try TestBackend.unusedPort()
+        let text = "global\n    maxconn 2000\ndefaults\n    timeout connect 2s\n    timeout client 30s\n    timeout server 30s\n"
+            + "frontend ready\n    mode http\n    bind 127.0.0.1:\(monitor)\n    monitor-uri /ready\n" + config + "\n"
+        try text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        return (try ExternalServer(["haproxy", "-db", "-f", file.path], readiness: .accepts(port: monitor)), file)
     }
 
     enum ServerError: Error { case didNotStart(String, String) }
