@@ -26,6 +26,10 @@ final class LoopContext: @unchecked Sendable {
     /// Connections in a `LingeringClose`: a graceful stop waits for them too,
     /// or their last response could be destroyed by the RST of an exit.
     var lingering = 0
+    /// Connections before their session (a PROXY header or TLS handshake
+    /// under way): a graceful stop waits for them too, since the balancer in
+    /// front already counts them as accepted and would see a reset.
+    var starting = 0
     /// Open tunnels (WebSockets after their `101`), and their buffers' spares.
     var tunnels: [ObjectIdentifier: Tunnel] = [:]
     var tunnelBuffers = Spares<[UInt8]>(capacity: 64, floor: 8)
@@ -284,7 +288,7 @@ final class LoopContext: @unchecked Sendable {
 
     /// A graceful stop is over when no session, lingering close or tunnel is left.
     func drainedIfDone() {
-        if draining && sessions.isEmpty && lingering == 0 && tunnels.isEmpty { drained() }
+        if draining && sessions.isEmpty && lingering == 0 && starting == 0 && tunnels.isEmpty { drained() }
     }
 
     /// Stops taking requests: idle sessions close now, busy ones after their response.

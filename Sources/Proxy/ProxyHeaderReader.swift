@@ -30,6 +30,7 @@ final class ProxyHeaderReader: EventHandler, TimerTarget {
     }
 
     func start() {
+        ctx.starting += 1
         _ = ctx.loop.register(fd, events: EventLoop.readable, handler: self)
         deadline = ctx.loop.now + ctx.runtime.handshakeTimeout
         ctx.loop.schedule(self)
@@ -62,6 +63,8 @@ final class ProxyHeaderReader: EventHandler, TimerTarget {
             // LOCAL, UNKNOWN, UNSPEC, a Unix socket: the balancer's own connection; its address stands.
             let client = h.source?.address ?? socketPeer
             ctx.beginClient(fd: fd, peer: client.text, address: client, listener: listener, listenerLimit: listenerLimit, registered: true)
+            ctx.starting -= 1
+            ctx.drainedIfDone()
         }
     }
 
@@ -80,6 +83,8 @@ final class ProxyHeaderReader: EventHandler, TimerTarget {
         ctx.loop.deregister(fd)
         Socket.abort(fd)
         ctx.clientClosed(ClientTransport(fd: fd, tls: nil, peer: [], address: nil, listener: listener, listenerLimit: listenerLimit))
+        ctx.starting -= 1
+        ctx.drainedIfDone()
     }
 }
 

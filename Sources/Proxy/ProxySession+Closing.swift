@@ -5,13 +5,21 @@ import EventLoop
 extension ProxySession {
     /// A graceful stop: idle connections close now, busy ones after their
     /// response (a connection between the two learns of it at its next request).
+    /// A connection that has not sent its first request yet is not idle: a
+    /// balancer in front has just handed it a client whose request is on the
+    /// way. It is kept for that one request (bounded by `header_timeout`),
+    /// answered with `Connection: close`, as a keep-alive one between
+    /// requests is closed at once.
     func drain() {
-        if phase == .idle && input.isEmpty {
+        if phase == .idle && input.isEmpty && !awaitingFirstRequest {
             closeNow()
         } else if phase == .exchange {
             exchange.pointee.keepAlive = false
         }
     }
+
+    /// Nothing received yet: the clock still waits for the first head.
+    var awaitingFirstRequest: Bool { clock.waitingFor == .header && input.isEmpty && !clientEOF }
 
     func closeAfterFlush() {
         phase = .closing

@@ -8,7 +8,7 @@ extension ProxySession {
         guard phase == .idle else { return }
         if input.isEmpty {
             input.compact()
-            if ctx.draining { return closeNow() }
+            if ctx.draining && !awaitingFirstRequest { return closeNow() }
             returnExchangeIfIdle()
             return updateInterest()
         }

@@ -26,6 +26,7 @@ final class TLSHandshake: EventHandler, TimerTarget {
 
     /// `registered`: the socket is already watched for reading (after a PROXY header).
     func start(registered: Bool = false) {
+        ctx.starting += 1
         if registered {
             ctx.loop.handOver(fd, to: self)
         } else {
@@ -46,6 +47,8 @@ final class TLSHandshake: EventHandler, TimerTarget {
             ctx.loop.handOver(fd, to: session)
             session.start(takingOver: interest)
             session.readAvailable()  // the first request may have come with the last handshake flight
+            ctx.starting -= 1
+            ctx.drainedIfDone()
         case .wantRead:
             setInterest(EventLoop.readable)
         case .wantWrite:
@@ -71,5 +74,7 @@ final class TLSHandshake: EventHandler, TimerTarget {
         Socket.abort(fd)
         tls.release()
         ctx.clientClosed(transport)
+        ctx.starting -= 1
+        ctx.drainedIfDone()
     }
 }
