@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "tether",
             dependencies: [
-                "Proxy", "Config", "Admin", "EventLoop", "TLS", "Stats",
+                "Proxy", "Config", "Admin", "EventLoop", "TLS", "Stats", "Routing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

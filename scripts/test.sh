@@ -133,6 +133,29 @@ PY
     [[ "$verdict" == ok ]] && ok=0 || ok=1
     tally $ok "demo story (scripts/demo.sh --story-only): $story" "demo story: $verdict"
 fi
+# Issue 20's deployment, short: HAProxy (TCP, send-proxy-v2) in front of two
+# replicas; sessions stay put, backends see client addresses, one drain call
+# reaches both, a replica stopped mid-run fails no request.
+if [[ ${#filter[@]} -eq 0 ]]; then
+    scale=$(bash scripts/scale-demo.sh --short --port 18880 2>/tmp/tether-scale-demo.log | tail -1)
+    verdict=$(python3 - "$scale" <<'PY'
+import json, sys
+try:
+    s = json.loads(sys.argv[1])
+except Exception:
+    print("no JSON summary (see /tmp/tether-scale-demo.log)"); sys.exit()
+problems = [f"{k} = {s[k]}" for k in ("failed", "sessions_moved", "sessions_broken", "wrong_client_address", "new_sessions_on_drained") if s[k] != 0]
+if s["replicas_used"] != 2: problems.append(f"replicas_used = {s['replicas_used']}")
+if s["drained_on_replicas"] != 2: problems.append(f"drained_on_replicas = {s['drained_on_replicas']}")
+if s["requests"] != s["users"] * 9 + 10: problems.append(f"requests = {s['requests']}")
+print("; ".join(problems) or "ok")
+PY
+)
+    leftover=$(pgrep -f "127.0.0.1:1888[0-9]|127.0.0.1:1889[0-9]|127.0.0.1:1890[0-9]|127.0.0.1:1891[0-9]" || true)
+    [[ -n "$leftover" ]] && verdict="processes left behind: $leftover"
+    [[ "$verdict" == ok ]] && ok=0 || ok=1
+    tally $ok "scale demo (scripts/scale-demo.sh --short): $scale" "scale demo: $verdict"
+fi
 # Each libFuzzer target for a short, bounded time: a parser regression that
 # crashes or breaks a differential check shows here.
 if [[ ${#filter[@]} -eq 0 && "${TETHER_FUZZ_SECONDS:-15}" != 0 ]]; then

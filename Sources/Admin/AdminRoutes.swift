@@ -15,6 +15,9 @@ struct AdminRoutes: Sendable {
     func handle(_ request: HTTPRequest, _ responder: HTTPResponder) -> HTTPResponse? {
         let path = request.path
         if path == "/healthz" {
+            if server.stopping.load(ordering: .relaxed) {
+                return HTTPResponse(503, "text/plain", "stopping\n", fields: Self.noStore)
+            }
             return HTTPResponse(200, "text/plain", "ok\n", fields: Self.noStore)
         }
         // Every state change, login and logout included, comes from the

@@ -91,7 +91,7 @@ return typeof v=='number'&&!Number.isInteger(v)?v.toFixed(1):esc(v)}
 async function act(name,a){await fetch(`/backends/${encodeURIComponent(name)}/${a}`,{method:'POST'});load()}
 async function load(){try{const r=await fetch('/stats');if(r.status==401){location.href='/login';return}if(!r.ok){document.getElementById('status').innerHTML=`<span class=err>/stats: ${r.status}</span>`;return}
 const s=await r.json();const now=Date.now()/1000;
-document.getElementById('summary').innerHTML=`v${esc(s.version)} · up <b>${dur(s.uptime_seconds)}</b> · routing <b>${esc(s.routing.mode)}</b> (${esc(s.routing.balance)}) · connections <b>${s.connections.current}</b> (${s.connections.idle} idle) / ${s.connections.total} · requests <b>${s.requests}</b> · reloads ${s.reloads.succeeded}${s.reloads.failed?` <span class=err>(${s.reloads.failed} failed)</span>`:''}`+
+document.getElementById('summary').innerHTML=`v${esc(s.version)} · up <b>${dur(s.uptime_seconds)}</b> · routing <b>${esc(s.routing.mode)}</b> (${esc(s.routing.balance)}, fingerprint <code title="the same on replicas that route alike">${esc(s.routing.fingerprint)}</code>) · connections <b>${s.connections.current}</b> (${s.connections.idle} idle) / ${s.connections.total} · requests <b>${s.requests}</b> · reloads ${s.reloads.succeeded}${s.reloads.failed?` <span class=err>(${s.reloads.failed} failed)</span>`:''}`+
 (s.session_store.url?` · store <span class="badge ${s.session_store.state=='up'?'up':'down'}">${esc(s.session_store.state)}</span>`:'');
 const maxPinned=Math.max(1,...s.backends.map(b=>b.sessions.pinned_estimate));
 document.getElementById('rows').innerHTML=s.backends.map(b=>{(hist[b.name]=hist[b.name]||[]).push(b.rate['1s']);if(hist[b.name].length>30)hist[b.name].shift();

@@ -131,6 +131,12 @@ enum Directives {
         timeout("tunnel_timeout", "1h", "A tunnel (a WebSocket after its `101`) with no byte either way for this long is closed, as HAProxy's `timeout tunnel`.") { $0.timeouts.tunnel = $1 },
         timeout("graceful_stop_timeout", "10s", "How long SIGTERM waits for requests in flight and open tunnels.") { $0.timeouts.gracefulStop = $1 },
         DirectiveSpec(
+            name: "stop_delay", arguments: [.init(name: "duration", kind: .durationOrOff)], defaultText: "off",
+            summary: "On SIGTERM, first answer the admin `/healthz` with `503` and keep accepting for this long, so an L4 balancer's health checks take the replica out of rotation before it stops accepting (HAProxy's `grace`; a Kubernetes `preStop` sleep); then the graceful stop. Set it above the balancer's check interval × fall count."
+        ) { c, v in
+            c.timeouts.stopDelay = v.argument(0)?.duration
+        },
+        DirectiveSpec(
             name: "request_timeout", arguments: [.init(name: "duration", kind: .durationOrOff)], defaultText: "off",
             summary: "The whole exchange, from a complete request head to the last response byte; then `504` (or, mid-response, the connection is reset). `off` or a duration."
         ) { c, v in

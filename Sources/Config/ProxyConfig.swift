@@ -271,6 +271,8 @@ public struct Timeouts: Sendable, Equatable {
     public var queue: Duration = .seconds(5)
     /// How long a graceful stop waits for in-flight requests.
     public var gracefulStop: Duration = .seconds(10)
+    /// `stop_delay`: SIGTERM fails `/healthz` this long before accepts stop (nil: off).
+    public var stopDelay: Duration? = nil
 
     public init() {}
 }

@@ -2,6 +2,7 @@ import ClientAddress
 import Config
 import EventLoop
 import Health
+import Routing
 import HTTP1
 import TLS
 
@@ -52,6 +53,8 @@ final class ProxyRuntime: Sendable {
     /// `trusted_proxies`: hops whose forwarding fields are kept.
     let trustedProxies: [Network]
     let emitForwarded: Bool
+    /// `RoutingFingerprint` of `config`, for /stats and the dashboard.
+    let fingerprint: String
 
     let handshakeTimeout: UInt64
     let queueTimeout: UInt64
@@ -118,6 +121,7 @@ final class ProxyRuntime: Sendable {
             config.listeners.filter(\.proxyProtocol).map { ($0.address, $0.proxyTrusted ?? []) }, uniquingKeysWith: { a, _ in a })
         trustedProxies = config.trustedProxies
         emitForwarded = config.forwardedHeader
+        fingerprint = RoutingFingerprint.of(config)
         let httpsPort = config.listeners.first { $0.tls != nil }.flatMap { l in l.address.split(separator: ":").last.map(String.init) }
         httpsPortSuffix = httpsPort == nil || httpsPort == "443" ? [] : Array(":\(httpsPort!)".utf8)
         let t = config.timeouts

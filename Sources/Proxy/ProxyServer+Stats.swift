@@ -90,7 +90,7 @@ extension ProxyServer {
             connectionsCurrent: currentConnections, connectionsTotal: total,
             connectionsIdle: idleConnections, spareExchanges: spareExchanges, listeners: listeners,
             requests: requests, rejected: rejected, redirects: redirects, reloads: reloads.succeeded, reloadFailures: reloads.failed,
-            lastReloadError: reloads.lastError, store: storeStatus, backends: backends)
+            lastReloadError: reloads.lastError, store: storeStatus, backends: backends, fingerprint: runtime.fingerprint)
     }
 
     /// Samples request totals once a second for the 1 s / 10 s / 60 s rates.

@@ -21,6 +21,8 @@ public final class ProxyServer: @unchecked Sendable {
     var rateHistory = RateHistory()
     var rateTimer: DispatchSourceTimer?
     let startedAt = Clock.wallSeconds()
+    /// Set by a SIGTERM during `stop_delay`: `/healthz` answers 503 so balancers stop sending.
+    public let stopping = Atomic<Bool>(false)
     /// Admin-endpoint states, with the backend's config when they were set.
     var stateOverrides: [String: (AdminState, BackendConfig)] = [:]
     let reloadState = Mutex(ReloadStats())
@@ -219,6 +221,9 @@ public final class ProxyServer: @unchecked Sendable {
         guard let log else { return "access_log is off: nothing to reopen" }
         return log.reopen()
     }
+
+    /// `stop_delay` of the running configuration (nil: off).
+    public var stopDelay: Duration? { control.sync { runtime.config.timeouts.stopDelay } }
 
     /// Graceful stop: stop accepting, let in-flight requests finish (up to the
     /// configured deadline), then call `completion`.

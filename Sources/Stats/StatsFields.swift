@@ -16,6 +16,9 @@ public enum StatsFields {
         Global(["loops"], .info, "Event loops (`workers`).") { .int($0.loops) },
         Global(["routing", "mode"], .info, "`sticky` or `balanced` (as configured, or sticky while the store is down with `on_down=sticky`).") { .text($0.routingMode) },
         Global(["routing", "balance"], .info, "`round_robin` or `least_conn`: how new sessions are placed.") { .text($0.balance) },
+        Global(["routing", "fingerprint"], metric: "tether_routing_fingerprint_info", labels: { [.init("fingerprint", $0.fingerprint)] }, .info,
+               "16 hex digits hashing everything that decides routing (backends, routes, weights, cookies, `hash_secret` as the key); replicas that agree show the same (the metric is 1, with it as a label).") { .text($0.fingerprint) }
+            .sampled { _ in .int(1) }.family("The routing configuration's fingerprint, as a label: replicas that route alike have the same."),
         Global(["connections", "current"], .gauge, "Client connections open now (tunnels and lingering closes included).") { .int($0.connectionsCurrent) },
         Global(["connections", "total"], .counter, "Client connections accepted.") { .int($0.connectionsTotal) },
         Global(["connections", "idle"], metric: "tether_connections_idle", .gauge,

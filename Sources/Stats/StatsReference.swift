@@ -60,7 +60,8 @@ public enum StatsReference {
         let global = StatsSnapshot(
             version: "0", uptimeSeconds: 0, loops: 1, routingMode: "sticky", balance: "round_robin", connectionsCurrent: 0,
             connectionsTotal: 0, connectionsIdle: 0, spareExchanges: 0, listeners: [listener], requests: 0, rejected: Counters(), redirects: 0,
-            reloads: 0, reloadFailures: 0, lastReloadError: nil, store: StoreStatus(url: "redis://127.0.0.1:6379"), backends: [backend])
+            reloads: 0, reloadFailures: 0, lastReloadError: nil, store: StoreStatus(url: "redis://127.0.0.1:6379"), backends: [backend],
+            fingerprint: "5f0c3e9a41d2b7c8")
         return (global, listener, backend)
     }()
 }

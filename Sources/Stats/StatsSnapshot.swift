@@ -98,13 +98,16 @@ public struct StatsSnapshot: Sendable {
     public var lastReloadError: String?
     public var store: StoreStatus
     public var backends: [Backend]
+    /// `RoutingFingerprint` of the running configuration.
+    public var fingerprint: String
 
     public init(
         version: String, uptimeSeconds: Int, loops: Int, routingMode: String, balance: String, connectionsCurrent: Int,
         connectionsTotal: Int, connectionsIdle: Int, spareExchanges: Int, listeners: [Listener], requests: Int,
         rejected: Counters<LocalAnswer>, redirects: Int, reloads: Int, reloadFailures: Int, lastReloadError: String?, store: StoreStatus,
-        backends: [Backend]
+        backends: [Backend], fingerprint: String = ""
     ) {
+        self.fingerprint = fingerprint
         self.version = version
         self.uptimeSeconds = uptimeSeconds
         self.loops = loops

@@ -30,7 +30,9 @@ final class DemoApp: @unchecked Sendable {
         }
     }
 
-    func handle(method: String, target: String, cookie: String?, body: [UInt8]) -> Response {
+    /// `forwardedFor`: the request's `X-Forwarded-For`, shown on session pages
+    /// so a demo can show which client address the app was told.
+    func handle(method: String, target: String, cookie: String?, body: [UInt8], forwardedFor: String? = nil) -> Response {
         requests += 1
         let (path, query) = split(target)
         switch path {
@@ -82,7 +84,8 @@ final class DemoApp: @unchecked Sendable {
         default:
             s.visits += 1
             store.save(s)
-            return Response(status: 200, headers: headers, text: "backend=\(name) session=\(s.id) visits=\(s.visits)\n")
+            let client = forwardedFor.map { " client=\($0.filter { !$0.isWhitespace })" } ?? ""
+            return Response(status: 200, headers: headers, text: "backend=\(name) session=\(s.id) visits=\(s.visits)\(client)\n")
         }
     }
 

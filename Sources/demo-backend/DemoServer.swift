@@ -10,7 +10,8 @@ enum DemoServer {
 
     static func handler(_ app: DemoApp) -> HTTPServer.Handler {
         { request, _ in
-            let r = app.handle(method: request.method, target: request.target, cookie: request.header("cookie"), body: request.body)
+            let r = app.handle(method: request.method, target: request.target, cookie: request.header("cookie"), body: request.body,
+                forwardedFor: request.header("x-forwarded-for"))
             let fields = [("Content-Type", "text/plain"), ("X-Backend", app.name)] + r.headers
             return HTTPResponse(
                 status: r.status, fields: fields,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import EventLoop
+import Routing
 import TLS
 
 /// `tether check`: validate a configuration without starting, like `nginx -t`.
@@ -35,6 +36,7 @@ struct CheckCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             print("configuration ok")
+            print("routing fingerprint \(RoutingFingerprint.of(config))")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Proxy
+import Synchronization
 
 /// SIGTERM / SIGINT: graceful stop. SIGHUP: reload the configuration file.
 /// SIGUSR1: reopen the access log. Signal sources run on their own queue, so
@@ -19,14 +20,31 @@ enum SignalHandling {
             source.resume()
             sources.append(source)
         }
+        let stopOnce = Atomic<Bool>(false)
+        @Sendable func stopNow(_ sig: Int32) {
+            guard !stopOnce.exchange(true, ordering: .relaxed) else { return }
+            server.log(.info, "stop", "stopping (signal \(sig)); waiting for requests in flight")
+            server.stop {
+                server.log(.info, "stop", "stopped")
+                exit(0)
+            }
+        }
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
-                server.log(.info, "stop", "stopping (signal \(sig)); waiting for requests in flight")
-                server.stop {
-                    server.log(.info, "stop", "stopped")
-                    exit(0)
+                // A second signal during the delay stops at once.
+                guard !server.stopping.exchange(true, ordering: .relaxed) else {
+                    server.log(.info, "stop", "stopping now (signal \(sig) again)")
+                    return stopNow(sig)
+                }
+                if let delay = server.stopDelay {
+                    let ms = delay.nanoseconds / 1_000_000
+                    let text = ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
+                    server.log(.info, "stop", "stop requested (signal \(sig)): /healthz answers 503 for stop_delay \(text), then the graceful stop")
+                    queue.asyncAfter(deadline: .now() + .nanoseconds(Int(delay.nanoseconds))) { stopNow(sig) }
+                } else {
+                    stopNow(sig)
                 }
             }
             arm(source)

@@ -17,6 +17,10 @@ struct TetherCommand: ParsableCommand {
               tether                                   run with ./proxy.conf
               tether run --config /etc/tether/proxy.conf
               tether check --config proxy.conf         validate, like nginx -t
+              tether stats --admin http://10.0.0.5:9090 --admin http://10.0.0.6:9090
+                                                       replicas side by side and summed
+              tether backend drain app2 --admin http://10.0.0.5:9090 --admin http://10.0.0.6:9090
+                                                       drain on every replica
               tether run --listen 127.0.0.1:8080 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002
                                                        quick start without a file (round-robin)
 
@@ -27,7 +31,7 @@ struct TetherCommand: ParsableCommand {
             finish up to graceful_stop_timeout).
             """,
         version: version,
-        subcommands: [RunCommand.self, CheckCommand.self, StatsCommand.self, ConfigReferenceCommand.self, StatsReferenceCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, StatsCommand.self, BackendCommand.self, ConfigReferenceCommand.self, StatsReferenceCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

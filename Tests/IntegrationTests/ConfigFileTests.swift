@@ -22,7 +22,10 @@ import Testing
     @Test func checkAcceptsTheExample() throws {
         let (status, output) = try runTether(["check", "--config", Self.root.appendingPathComponent("proxy.conf.example").path])
         #expect(status == 0)
-        #expect(output == "configuration ok\n")
+        // Then the routing fingerprint: 16 hex digits, the same on every replica with this file.
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0] == "configuration ok" && lines[1].hasPrefix("routing fingerprint "), "\(output)")
+        #expect(lines.last.map { $0.dropFirst("routing fingerprint ".count).count == 16 && $0.suffix(16).allSatisfy(\.isHexDigit) } == true)
     }
 
     @Test func checkListsEveryErrorAndFails() throws {
@@ -45,7 +48,8 @@ import Testing
         #expect(status == 1)
         #expect(output.contains("\(file.path):2:1: admin 0.0.0.0:9090 can be reached from other hosts and has no token"))
         try "listen 127.0.0.1:8080\nadmin 0.0.0.0:9090 insecure\nrouting balanced\nbackend a 127.0.0.1:9001\n".write(toFile: file.path, atomically: true, encoding: .utf8)
-        #expect(try runTether(["check", "--config", file.path]) == (0, "configuration ok\n"))
+        let (okStatus, okOutput) = try runTether(["check", "--config", file.path])
+        #expect(okStatus == 0 && okOutput.hasPrefix("configuration ok\nrouting fingerprint "))
         let (cliStatus, cliOutput) = try runTether(["run", "--listen", "127.0.0.1:9", "--backend", "127.0.0.1:9", "--admin", "0.0.0.0:9"])
         #expect(cliStatus == 1)
         #expect(cliOutput.hasPrefix("tether: ") && cliOutput.contains("admin 0.0.0.0:9 can be reached from other hosts and has no token"))

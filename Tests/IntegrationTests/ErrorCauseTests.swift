@@ -7,22 +7,12 @@ import Testing
 /// purpose, a scripted one), and counted under its own cause in `/stats`
 /// and `/metrics` — apart from the statuses backends sent.
 @Suite(.serialized) struct ErrorCauseTests {
-    struct Site {
-        let tether: TetherProcess
-        let port: Int
-        let admin: Int
-        let file: TempFile
-        var url: String { "http://127.0.0.1:\(port)" }
-        var adminURL: String { "http://127.0.0.1:\(admin)" }
-    }
+    typealias Site = ConfiguredTether
 
     static func site(_ lines: String) throws -> Site {
-        let port = try TestBackend.unusedPort()
-        let admin = try TestBackend.unusedPort()
-        let text = "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(admin)\naccess_log off\nworkers 1\nrouting balanced\nhealth_check enabled=off\n" + lines
-        let file = TempFile(emptyNamed: "causes.conf")
-        try text.write(toFile: file.path, atomically: true, encoding: .utf8)
-        return Site(tether: try TetherProcess(configFile: file.path), port: port, admin: admin, file: file)
+        try ConfiguredTether { port, admin in
+            "listen 127.0.0.1:\(port)\nadmin 127.0.0.1:\(admin)\naccess_log off\nworkers 1\nrouting balanced\nhealth_check enabled=off\n" + lines
+        }
     }
 
     /// The status line of what a raw client gets for `text` (sent whole).

@@ -8,13 +8,12 @@ import Testing
 /// The backend is Python's http.server, echoing what it was sent.
 @Suite(.serialized) struct ProxyProtocolTests {
     struct Site {
-        let tether: TetherProcess
-        let port: Int
-        let admin: Int
-        let file: TempFile
+        let site: ConfiguredTether
         let log: TempFile
         let app: ExternalServer
-        var url: String { "http://127.0.0.1:\(port)" }
+        var port: Int { site.port }
+        var admin: Int { site.admin }
+        var url: String { site.url }
 
         func proxyStats() throws -> [String: Int] {
             let json = try AdminTests.json(admin)
@@ -32,15 +31,13 @@ import Testing
 
     static func site(listen: String, _ extra: String = "", tls: TestCA.Issued? = nil) throws -> Site {
         let app = try ExternalServer.python("stdlib_http_server.py", ["--name", "py"])
-        let port = try TestBackend.unusedPort()
-        let admin = try TestBackend.unusedPort()
         let log = TempFile(emptyNamed: "access.log")
-        let file = TempFile(emptyNamed: "proxyprotocol.conf")
         let cert = tls.map { " tls cert=\($0.cert) key=\($0.key)" } ?? ""
-        let text = "listen 127.0.0.1:\(port)\(cert) \(listen)\nadmin 127.0.0.1:\(admin)\nworkers 2\nrouting balanced\n"
-            + "health_check enabled=off\naccess_log \(log.path) format=client,status,request\nhandshake_timeout 1s\n\(extra)\nbackend py \(app.address)\n"
-        try text.write(toFile: file.path, atomically: true, encoding: .utf8)
-        return Site(tether: try TetherProcess(configFile: file.path), port: port, admin: admin, file: file, log: log, app: app)
+        let site = try ConfiguredTether { port, admin in
+            "listen 127.0.0.1:\(port)\(cert) \(listen)\nadmin 127.0.0.1:\(admin)\nworkers 2\nrouting balanced\n"
+                + "health_check enabled=off\naccess_log \(log.path) format=client,status,request\nhandshake_timeout 1s\n\(extra)\nbackend py \(app.address)\n"
+        }
+        return Site(site: site, log: log, app: app)
     }
 
     static let v2Signature: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A]
