@@ -31,6 +31,11 @@
 #   scripts/bench.sh --profile          also, per proxy, user and kernel µs, system
 #                                       calls, context switches and epoll_waits per
 #                                       request (perf stat on the proxy's pid)
+#   scripts/bench.sh --proxy-protocol   the PROXY protocol's cost: Tether direct, and
+#                                       behind an HAProxy TCP relay (on the load core)
+#                                       without and with send-proxy-v2 (Tether's
+#                                       listener with proxy_protocol); rows tether,
+#                                       tether-l4, tether-pp2
 #   scripts/bench.sh --idle-cpu SECONDS CPU each proxy uses with no traffic at all
 #                                       (after a short warm-up load), in % of a core
 #   scripts/bench.sh --workers N        N loops / worker processes / threads per
@@ -74,6 +79,7 @@ profile=0
 workers=1
 idle_cpu=0
 access_log=0
+proxy_protocol=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
@@ -81,6 +87,7 @@ while [[ $# -gt 0 ]]; do
         --connections) connections="$2"; shift 2 ;;
         --stats-overhead) stats_overhead=1; shift ;;
         --access-log) access_log=1; shift ;;
+        --proxy-protocol) proxy_protocol=1; shift ;;
         --no-tls) tls=0; shift ;;
         --idle) idle="$2"; shift 2 ;;
         --idle-tls) idle_tls=1; shift ;;
@@ -126,6 +133,7 @@ P_TETHER=18080; P_NGINX=18081; P_HAPROXY=18082
 K_TETHER=18090; K_NGINX=18091; K_HAPROXY=18092  # sticky on JSESSIONID
 C_HAPROXY=18093  # HAProxy cookie insert
 P_LOG=18085; N_LOG=18086  # --access-log: JSON access log to a file
+P_PP=18087; R_L4=18088; R_PP=18089  # --proxy-protocol: Tether's PROXY listener, the relay's two frontends
 S_TETHER=18443; S_NGINX=18444; S_HAPROXY=18445
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
     -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
@@ -273,15 +281,41 @@ backend b1 127.0.0.1:$B1
 backend b2 127.0.0.1:$B2
 backend b3 127.0.0.1:$B3
 CONF
+[[ $proxy_protocol -eq 1 ]] && echo "listen 127.0.0.1:$P_PP proxy_protocol trusted=127.0.0.1" >> "$work/tether.conf"
 "${on_proxy_core[@]}" "$tether_bin" run --config "$work/tether.conf" 2>"$work/tether.err" & pids+=($!)
 tether_pid=$!
-sed -e "s/:$P_TETHER\$/:$K_TETHER/" -e "/ tls cert=/d" -e "s/^admin .*/admin 127.0.0.1:18097/" \
+if [[ $proxy_protocol -eq 1 ]]; then
+    # An L4 balancer in front, on the load core: the same relay to Tether's
+    # plain listener and, with send-proxy-v2, to its PROXY listener.
+    cat > "$work/relay.cfg" <<CONF
+global
+    maxconn 4000
+    nbthread 1
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+frontend l4
+    bind 127.0.0.1:$R_L4
+    default_backend plain
+frontend pp2
+    bind 127.0.0.1:$R_PP
+    default_backend pp2
+backend plain
+    server t 127.0.0.1:$P_TETHER
+backend pp2
+    server t 127.0.0.1:$P_PP send-proxy-v2
+CONF
+    "${on_load_core[@]}" haproxy -f "$work/relay.cfg" -db 2>"$work/relay.err" & pids+=($!)
+fi
+sed -e "s/:$P_TETHER\$/:$K_TETHER/" -e "/ tls cert=/d" -e "/proxy_protocol/d" -e "s/^admin .*/admin 127.0.0.1:18097/" \
     -e "s/^routing balanced/routing sticky\napp_cookie JSESSIONID\nhash_secret bench-secret-0123456789abcdef/" \
     "$work/tether.conf" > "$work/tether-sticky.conf"
 "${on_proxy_core[@]}" "$tether_bin" run --config "$work/tether-sticky.conf" 2>"$work/tether-sticky.err" & pids+=($!)
 sticky_pid=$!
 if [[ $access_log -eq 1 ]]; then
-    sed -e "s/:$P_TETHER\$/:$P_LOG/" -e "/ tls cert=/d" -e "s/^admin .*/admin 127.0.0.1:18096/" \
+    sed -e "s/:$P_TETHER\$/:$P_LOG/" -e "/ tls cert=/d" -e "/proxy_protocol/d" -e "s/^admin .*/admin 127.0.0.1:18096/" \
         -e "s#^access_log off#access_log $work/tether-access.json format=json#" "$work/tether.conf" > "$work/tether-log.conf"
     "${on_proxy_core[@]}" "$tether_bin" run --config "$work/tether-log.conf" 2>"$work/tether-log.err" & pids+=($!)
     log_pid=$!
@@ -294,7 +328,7 @@ if [[ $stats_overhead -eq 1 ]]; then
 fi
 P_BASE=18084; S_BASE=18446
 if [[ -n $baseline_bin ]]; then
-    sed -e "s/:$P_TETHER\$/:$P_BASE/" -e "s/:$S_TETHER /:$S_BASE /" -e "s/^admin .*/admin 127.0.0.1:18098/" \
+    sed -e "s/:$P_TETHER\$/:$P_BASE/" -e "s/:$S_TETHER /:$S_BASE /" -e "/proxy_protocol/d" -e "s/^admin .*/admin 127.0.0.1:18098/" \
         "$work/tether.conf" > "$work/baseline.conf"
     "${on_proxy_core[@]}" "$baseline_bin" run --config "$work/baseline.conf" 2>"$work/baseline.err" & pids+=($!)
     baseline_pid=$!
@@ -317,6 +351,7 @@ for p in $S_TETHER $S_NGINX $S_HAPROXY; do
 done
 [[ $stats_overhead -eq 1 ]] && wait_port $P_NOSTATS
 [[ $access_log -eq 1 ]] && wait_port $P_LOG && wait_port $N_LOG
+[[ $proxy_protocol -eq 1 ]] && wait_port $R_L4 && wait_port $R_PP
 [[ -n $baseline_bin ]] && wait_port $P_BASE
 # The cookies each proxy gave 256 new clients, for the cookie rows.
 for _ in $(seq 1 256); do
@@ -341,6 +376,7 @@ targets=(direct tether nginx haproxy tether-sticky tether-rr-sticky nginx-sticky
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
 [[ $access_log -eq 1 ]] && targets=(tether tether-log nginx nginx-log)
+[[ $proxy_protocol -eq 1 ]] && targets=(tether tether-l4 tether-pp2)
 if [[ -n $baseline_bin ]]; then
     targets=(tether baseline)
     [[ $tls -eq 1 ]] && targets+=(tether-tls baseline-tls tether-handshake baseline-handshake)
@@ -359,6 +395,8 @@ url_of() {
         haproxy-cookie) echo "http://127.0.0.1:$C_HAPROXY/" ;;
         nostats) echo "http://127.0.0.1:$P_NOSTATS/" ;;
         tether-log) echo "http://127.0.0.1:$P_LOG/" ;;
+        tether-l4) echo "http://127.0.0.1:$R_L4/" ;;
+        tether-pp2) echo "http://127.0.0.1:$R_PP/" ;;
         nginx-log) echo "http://127.0.0.1:$N_LOG/" ;;
         baseline) echo "http://127.0.0.1:$P_BASE/" ;;
         baseline-*) echo "https://127.0.0.1:$S_BASE/" ;;
@@ -622,6 +660,12 @@ if [[ $access_log -eq 1 ]]; then
     awk -v t="${per_cpu[tether]}" -v tl="${per_cpu[tether-log]}" -v n="${per_cpu[nginx]}" -v nl="${per_cpu[nginx-log]}" \
         'BEGIN { printf "access log per proxy CPU-s, totals:          Tether JSON log / log off %.3fx (nginx %.3fx); Tether JSON log / nginx JSON log %.2fx\n", tl/t, nl/n, tl/nl }'
     echo "access log per proxy CPU-s, median of rounds: Tether JSON log / log off $(median_ratio tether-log tether)x (nginx $(median_ratio nginx-log nginx)x); Tether JSON log / nginx JSON log $(median_ratio tether-log nginx-log)x"
+    exit 0
+fi
+if [[ $proxy_protocol -eq 1 ]]; then
+    awk -v t="${per_cpu[tether]}" -v l="${per_cpu[tether-l4]}" -v p="${per_cpu[tether-pp2]}" \
+        'BEGIN { printf "PROXY v2 per proxy CPU-s, totals:          behind the relay with / without PROXY v2 %.3fx; PROXY v2 / plain (no relay) %.3fx\n", p/l, p/t }'
+    echo "PROXY v2 per proxy CPU-s, median of rounds: behind the relay with / without PROXY v2 $(median_ratio tether-pp2 tether-l4)x; PROXY v2 / plain (no relay) $(median_ratio tether-pp2 tether)x"
     exit 0
 fi
 if [[ $stats_overhead -eq 1 ]]; then
