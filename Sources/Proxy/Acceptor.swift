@@ -75,10 +75,10 @@ final class Acceptor: EventHandler, @unchecked Sendable {
             let peer = IPAddress(peer: &storage)
             if let trusted = ctx.runtime.proxyProtocolListeners[address] {
                 guard let peer, trusted.containsAddress(peer) else {
-                    ctx.count(address, .proxyUntrusted)
+                    ctx.count(address, ListenerCounter(refused: .untrusted))
                     ctx.budgetedEvent(.info, "proxy_protocol") { "\(address): connection from \(peer.map { "\($0)" } ?? "a non-IP peer") closed: not in trusted=" }
                     Socket.abort(cfd)
-                    ctx.clientClosed(ClientTransport(fd: cfd, tls: nil, peer: [], address: nil, listener: address, listenerLimit: listenerLimit))
+                    ctx.clientClosed(listener: address, limit: listenerLimit)
                     continue
                 }
                 ProxyHeaderReader(fd: cfd, socketPeer: peer, listener: address, listenerLimit: listenerLimit, ctx: ctx).start()
@@ -112,7 +112,7 @@ extension LoopContext {
             guard let connection = context.makeConnection(fd: fd) else {
                 if registered { loop.deregister(fd) }
                 Socket.abort(fd)  // OpenSSL out of memory: refuse this one, keep going
-                clientClosed(ClientTransport(fd: fd, tls: nil, peer: [], address: nil, listener: listener, listenerLimit: listenerLimit))
+                clientClosed(listener: listener, limit: listenerLimit)
                 return
             }
             tls = connection

@@ -275,9 +275,15 @@ final class LoopContext: @unchecked Sendable {
     /// session, lingering close, tunnel): its places in the global and
     /// listener caps go, and the listener's count of open connections.
     func clientClosed(_ t: ClientTransport) {
-        t.listenerLimit.release()
+        clientClosed(listener: t.listener, limit: t.listenerLimit)
+    }
+
+    /// The same for a connection closed before it had a transport (refused
+    /// at accept, or in its PROXY header).
+    func clientClosed(listener: String, limit: ConnectionLimit) {
+        limit.release()
         connectionLimit.release()
-        count(t.listener, .current, by: -1)
+        count(listener, .current, by: -1)
     }
 
     /// A lingering close ended (after `clientClosed`).

@@ -71,20 +71,27 @@ final class ProxyHeaderReader: EventHandler, TimerTarget {
     func deadlineExpired(now: UInt64) { refuse(.truncated) }
 
     private func refuse(_ reason: ProxyHeaderError) {
-        switch reason {
-        case .untrusted: ctx.count(listener, .proxyUntrusted)
-        case .malformed: ctx.count(listener, .proxyMalformed)
-        case .truncated: ctx.count(listener, .proxyTruncated)
-        case .oversized: ctx.count(listener, .proxyOversized)
-        }
+        ctx.count(listener, ListenerCounter(refused: reason))
         ctx.budgetedEvent(.info, "proxy_protocol") { "\(self.listener): connection from \(self.socketPeer) closed: \(reason.rawValue) PROXY header" }
         deadline = 0
         ctx.loop.cancelTimer(self)
         ctx.loop.deregister(fd)
         Socket.abort(fd)
-        ctx.clientClosed(ClientTransport(fd: fd, tls: nil, peer: [], address: nil, listener: listener, listenerLimit: listenerLimit))
+        ctx.clientClosed(listener: listener, limit: listenerLimit)
         ctx.starting -= 1
         ctx.drainedIfDone()
+    }
+}
+
+extension ListenerCounter {
+    /// The counter of each reason a PROXY header (or its source) was refused.
+    init(refused reason: ProxyHeaderError) {
+        switch reason {
+        case .untrusted: self = .proxyUntrusted
+        case .malformed: self = .proxyMalformed
+        case .truncated: self = .proxyTruncated
+        case .oversized: self = .proxyOversized
+        }
     }
 }
 
