@@ -31,11 +31,15 @@
 #   scripts/bench.sh --profile          also, per proxy, user and kernel µs, system
 #                                       calls, context switches and epoll_waits per
 #                                       request (perf stat on the proxy's pid)
-#   scripts/bench.sh --proxy-protocol   the PROXY protocol's cost: Tether direct, and
-#                                       behind an HAProxy TCP relay (on the load core)
-#                                       without and with send-proxy-v2 (Tether's
-#                                       listener with proxy_protocol); rows tether,
-#                                       tether-l4, tether-pp2
+#   scripts/bench.sh --proxy-protocol   the PROXY protocol's cost. Rows tether and
+#                                       tether-pp2: the same keep-alive client
+#                                       (scripts/lib/keepload.c; wrk cannot send a
+#                                       header once per connection) to Tether's plain
+#                                       listener, and to its proxy_protocol listener
+#                                       opening each connection with a PROXY v2
+#                                       header. Rows tether-l4 and tether-l4-pp2: wrk
+#                                       through an HAProxy TCP relay on the load core,
+#                                       without and with send-proxy-v2
 #   scripts/bench.sh --idle-cpu SECONDS CPU each proxy uses with no traffic at all
 #                                       (after a short warm-up load), in % of a core
 #   scripts/bench.sh --workers N        N loops / worker processes / threads per
@@ -308,6 +312,11 @@ backend pp2
     server t 127.0.0.1:$P_PP send-proxy-v2
 CONF
     "${on_load_core[@]}" haproxy -f "$work/relay.cfg" -db 2>"$work/relay.err" & pids+=($!)
+    keepload="$work/keepload"
+    for cc in "${CC:-cc}" clang gcc; do
+        command -v "$cc" >/dev/null && "$cc" -O2 -o "$keepload" scripts/lib/keepload.c && break
+    done
+    [[ -x $keepload ]] || { echo "bench.sh: no C compiler built scripts/lib/keepload.c" >&2; exit 1; }
 fi
 sed -e "s/:$P_TETHER\$/:$K_TETHER/" -e "/ tls cert=/d" -e "/proxy_protocol/d" -e "s/^admin .*/admin 127.0.0.1:18097/" \
     -e "s/^routing balanced/routing sticky\napp_cookie JSESSIONID\nhash_secret bench-secret-0123456789abcdef/" \
@@ -376,7 +385,7 @@ targets=(direct tether nginx haproxy tether-sticky tether-rr-sticky nginx-sticky
 [[ $tls -eq 1 ]] && targets+=(tether-tls nginx-tls haproxy-tls tether-handshake nginx-handshake haproxy-handshake)
 [[ $stats_overhead -eq 1 ]] && targets=(tether nostats)
 [[ $access_log -eq 1 ]] && targets=(tether tether-log nginx nginx-log)
-[[ $proxy_protocol -eq 1 ]] && targets=(tether tether-l4 tether-pp2)
+[[ $proxy_protocol -eq 1 ]] && targets=(tether tether-pp2 tether-l4 tether-l4-pp2)
 if [[ -n $baseline_bin ]]; then
     targets=(tether baseline)
     [[ $tls -eq 1 ]] && targets+=(tether-tls baseline-tls tether-handshake baseline-handshake)
@@ -395,8 +404,9 @@ url_of() {
         haproxy-cookie) echo "http://127.0.0.1:$C_HAPROXY/" ;;
         nostats) echo "http://127.0.0.1:$P_NOSTATS/" ;;
         tether-log) echo "http://127.0.0.1:$P_LOG/" ;;
+        tether-pp2) echo "http://127.0.0.1:$P_PP/" ;;
         tether-l4) echo "http://127.0.0.1:$R_L4/" ;;
-        tether-pp2) echo "http://127.0.0.1:$R_PP/" ;;
+        tether-l4-pp2) echo "http://127.0.0.1:$R_PP/" ;;
         nginx-log) echo "http://127.0.0.1:$N_LOG/" ;;
         baseline) echo "http://127.0.0.1:$P_BASE/" ;;
         baseline-*) echo "https://127.0.0.1:$S_BASE/" ;;
@@ -408,6 +418,14 @@ url_of() {
 # "handshake" rows: a new connection (and TLS handshake) per request.
 wrk_run() { # TARGET WRK-ARGS...
     local t=$1; shift
+    if [[ $proxy_protocol -eq 1 && ( $t == tether || $t == tether-pp2 ) ]]; then
+        # keepload takes only the duration (wrk's -dNs) and always reports latency.
+        local d header=()
+        d=$(printf '%s\n' "$@" | sed -n 's/^-d\([0-9.]*\)s$/\1/p')
+        [[ $t == tether-pp2 ]] && header=(proxy-v2)
+        "${on_load_core[@]}" "$keepload" 127.0.0.1 "$(url_of "$t" | sed -E 's#.*:([0-9]+)/$#\1#')" "$connections" "$d" "${header[@]}"
+        return
+    fi
     case "$t" in
         *-handshake) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" -H "Connection: close" "$(url_of "$t")" ;;
         *-sticky) "${on_load_core[@]}" wrk -t$wrk_threads -c"$connections" "$@" -s scripts/lib/sticky.lua "$(url_of "$t")" ;;
@@ -663,9 +681,9 @@ if [[ $access_log -eq 1 ]]; then
     exit 0
 fi
 if [[ $proxy_protocol -eq 1 ]]; then
-    awk -v t="${per_cpu[tether]}" -v l="${per_cpu[tether-l4]}" -v p="${per_cpu[tether-pp2]}" \
-        'BEGIN { printf "PROXY v2 per proxy CPU-s, totals:          behind the relay with / without PROXY v2 %.3fx; PROXY v2 / plain (no relay) %.3fx\n", p/l, p/t }'
-    echo "PROXY v2 per proxy CPU-s, median of rounds: behind the relay with / without PROXY v2 $(median_ratio tether-pp2 tether-l4)x; PROXY v2 / plain (no relay) $(median_ratio tether-pp2 tether)x"
+    awk -v t="${per_cpu[tether]}" -v p="${per_cpu[tether-pp2]}" -v l="${per_cpu[tether-l4]}" -v lp="${per_cpu[tether-l4-pp2]}" \
+        'BEGIN { printf "PROXY v2 per proxy CPU-s, totals:          PROXY v2 / plain (keepload) %.3fx; behind the relay with / without send-proxy-v2 %.3fx\n", p/t, lp/l }'
+    echo "PROXY v2 per proxy CPU-s, median of rounds: PROXY v2 / plain (keepload) $(median_ratio tether-pp2 tether)x; behind the relay with / without send-proxy-v2 $(median_ratio tether-l4-pp2 tether-l4)x"
     exit 0
 fi
 if [[ $stats_overhead -eq 1 ]]; then
