@@ -50,8 +50,9 @@
 #                                       the proxy's RSS growth / N, beside nginx's
 #                                       and HAProxy's (--idle-tls: over TLS too)
 #   scripts/bench.sh --websocket        WebSocket echo of small messages through each
-#                                       proxy (backends: scripts/lib/ws_bench.py):
-#                                       messages per proxy CPU-second
+#                                       proxy (client and echo backends:
+#                                       scripts/lib/keepload.c): messages per proxy
+#                                       CPU-second
 #   scripts/bench.sh --idle-websocket N memory per idle WebSocket through each proxy
 #   scripts/bench.sh --access-log       Tether and nginx each writing a JSON access
 #                                       log to a file (nginx: log_format escape=json,
@@ -131,6 +132,12 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
+# The load client for the PROXY and WebSocket rows, and the WebSocket backends.
+keepload="$work/keepload"
+for cc in "${CC:-cc}" clang gcc; do
+    command -v "$cc" >/dev/null && "$cc" -O2 -o "$keepload" scripts/lib/keepload.c && break
+done
+[[ -x $keepload ]] || { echo "bench.sh: no C compiler built scripts/lib/keepload.c" >&2; exit 1; }
 
 B1=19101; B2=19102; B3=19103
 P_TETHER=18080; P_NGINX=18081; P_HAPROXY=18082
@@ -268,7 +275,7 @@ backend sticky
 CONF
 
 if [[ $websocket -eq 1 || $idle_ws -gt 0 ]]; then
-    for b in $B1 $B2 $B3; do "${on_load_core[@]}" python3 scripts/lib/ws_bench.py server "$b" & pids+=($!); done
+    for b in $B1 $B2 $B3; do "${on_load_core[@]}" "$keepload" echo "$b" & pids+=($!); done
 else
     "${on_load_core[@]}" nginx -c "$work/backends.conf" & pids+=($!)
 fi
@@ -312,11 +319,6 @@ backend pp2
     server t 127.0.0.1:$P_PP send-proxy-v2
 CONF
     "${on_load_core[@]}" haproxy -f "$work/relay.cfg" -db 2>"$work/relay.err" & pids+=($!)
-    keepload="$work/keepload"
-    for cc in "${CC:-cc}" clang gcc; do
-        command -v "$cc" >/dev/null && "$cc" -O2 -o "$keepload" scripts/lib/keepload.c && break
-    done
-    [[ -x $keepload ]] || { echo "bench.sh: no C compiler built scripts/lib/keepload.c" >&2; exit 1; }
 fi
 sed -e "s/:$P_TETHER\$/:$K_TETHER/" -e "/ tls cert=/d" -e "/proxy_protocol/d" -e "s/^admin .*/admin 127.0.0.1:18097/" \
     -e "s/^routing balanced/routing sticky\napp_cookie JSESSIONID\nhash_secret bench-secret-0123456789abcdef/" \
@@ -438,6 +440,15 @@ to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 1.01s) -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
+# median_ratio A B: the median over rounds of A's requests per CPU-second
+# over B's in the same round (interleaved runs: a pair shares the VM's
+# drift, which moves single rounds by +-10 % here).
+median_ratio() {
+    local r
+    for r in $(seq 1 "$rounds"); do
+        awk -v a="${round_pc[$1,$r]}" -v b="${round_pc[$2,$r]}" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
+    done | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 # idle_rss NAME PID N CMD...: KiB of PID's RSS per connection that CMD
 # holds open, twice: "cold" (a proxy that has served nothing yet) and
 # "steady" (the same again after the first connections closed and 3 s
@@ -504,7 +515,7 @@ if [[ $idle_ws -gt 0 ]]; then
     for t in tether nginx haproxy; do
         pid=$(pid_of "$t")
         port=$(url_of "$t" | sed -E 's#.*:([0-9]+)/$#\1#')
-        per_ws[$t]=$(idle_rss "ws-$t" "$pid" "$idle_ws" "${on_load_core[@]}" python3 scripts/lib/ws_bench.py idle "$port" "$idle_ws")
+        per_ws[$t]=$(idle_rss "ws-$t" "$pid" "$idle_ws" "${on_load_core[@]}" "$keepload" idle 127.0.0.1 "$port" "$idle_ws")
         printf '  %-8s %5d idle WebSockets: %s KiB each (cold, steady)\n' "$t" "$idle_ws" "${per_ws[$t]}"
     done
     echo
@@ -517,25 +528,33 @@ fi
 if [[ $websocket -eq 1 ]]; then
     # Small WebSocket messages echoed through each proxy: $connections
     # connections, each sending a 32-byte frame and waiting for its echo;
-    # the proxy's CPU per message decides the comparison.
+    # the proxy's CPU per message decides the comparison. The client and the
+    # echo backends are keepload (C, epoll): with Python's asyncio on the
+    # load core the proxies idled between messages and the rows measured
+    # their wake-ups (0.24 context switches per message) more than their
+    # tunnels.
     declare -A ws_msgs ws_cpu
     for t in tether nginx haproxy; do ws_msgs[$t]=0; ws_cpu[$t]=0; done
     ws_port() { url_of "$1" | sed -E 's#.*:([0-9]+)/$#\1#'; }
-    for t in tether nginx haproxy; do "${on_load_core[@]}" python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" 1 32 >/dev/null; done
+    for t in tether nginx haproxy; do "${on_load_core[@]}" "$keepload" ws 127.0.0.1 "$(ws_port "$t")" "$connections" 1 32 >/dev/null; done
+    ws_targets=(tether nginx haproxy)
     for r in $(seq 1 "$rounds"); do
-        for t in tether nginx haproxy; do
+        order=("${ws_targets[@]}")
+        (( r % 2 == 0 )) && order=(haproxy nginx tether)
+        for t in "${order[@]}"; do
             pid=$(pid_of "$t")
             before=$(cpu_ticks "$pid")
-            n=$("${on_load_core[@]}" python3 scripts/lib/ws_bench.py load "$(ws_port "$t")" "$connections" "$duration" 32)
+            n=$("${on_load_core[@]}" "$keepload" ws 127.0.0.1 "$(ws_port "$t")" "$connections" "$duration" 32)
             after=$(cpu_ticks "$pid")
             printf '  round %d %-8s %8d messages  %8.0f msg/s  cpu %5.2f s\n' "$r" "$t" "$n" \
                 "$(awk -v n="$n" -v d="$duration" 'BEGIN{print n/d}')" "$(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{print d/hz}')"
             ws_msgs[$t]=$((ws_msgs[$t] + n))
             ws_cpu[$t]=$((ws_cpu[$t] + after - before))
+            round_pc[$t,$r]=$(awk -v n="$n" -v c=$((after - before)) -v hz="$hz" 'BEGIN{ if (c > 0) printf "%.0f", n / (c / hz); else print 0 }')
         done
     done
     echo
-    echo "$(date -u +%Y-%m-%d) on $(nproc) cores; WebSocket echo, 32-byte messages, $connections connections, ${rounds}x${duration}s interleaved"
+    echo "$(date -u +%Y-%m-%d) on $(nproc) cores; WebSocket echo, 32-byte messages, $connections connections, ${rounds}x${duration}s interleaved (ABBA)"
     echo "| proxy | messages/s | messages per proxy CPU-s |"
     echo "|---|---|---|"
     declare -A ws_per
@@ -544,7 +563,8 @@ if [[ $websocket -eq 1 ]]; then
         echo "| $t | $(awk -v m="${ws_msgs[$t]}" -v n="$rounds" -v d="$duration" 'BEGIN{printf "%.0f", m/(n*d)}') | ${ws_per[$t]} |"
     done
     awk -v t="${ws_per[tether]}" -v n="${ws_per[nginx]}" -v h="${ws_per[haproxy]}" \
-        'BEGIN { printf "tether/nginx %.3fx, tether/haproxy %.3fx (messages per proxy CPU-second)\n", t/n, t/h }'
+        'BEGIN { printf "totals: tether/nginx %.3fx, tether/haproxy %.3fx (messages per proxy CPU-second)\n", t/n, t/h }'
+    echo "median of rounds: tether/nginx $(median_ratio tether nginx)x, tether/haproxy $(median_ratio tether haproxy)x"
     exit 0
 fi
 
@@ -665,15 +685,6 @@ if [[ $profile -eq 1 ]]; then
     done
     echo
 fi
-# median_ratio A B: the median over rounds of A's requests per CPU-second
-# over B's in the same round (interleaved runs: a pair shares the VM's
-# drift, which moves single rounds by +-10 % here).
-median_ratio() {
-    local r
-    for r in $(seq 1 "$rounds"); do
-        awk -v a="${round_pc[$1,$r]}" -v b="${round_pc[$2,$r]}" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
-    done | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 if [[ $access_log -eq 1 ]]; then
     awk -v t="${per_cpu[tether]}" -v tl="${per_cpu[tether-log]}" -v n="${per_cpu[nginx]}" -v nl="${per_cpu[nginx-log]}" \
         'BEGIN { printf "access log per proxy CPU-s, totals:          Tether JSON log / log off %.3fx (nginx %.3fx); Tether JSON log / nginx JSON log %.2fx\n", tl/t, nl/n, tl/nl }'

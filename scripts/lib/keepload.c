@@ -14,6 +14,22 @@
  * wrk's summary lines that bench.sh reads: "N requests in", "Requests/sec:",
  * the 50 % and 99 % latencies, and errors as "Socket errors:" /
  * "Non-2xx or 3xx responses:".
+ *
+ * The WebSocket rows need the same: a load that keeps the proxy busy rather
+ * than a Python client that leaves it idle between messages (then the rows
+ * measure wake-ups, not tunnelling), and backends that do not limit it:
+ *
+ *   keepload ws HOST PORT CONNECTIONS SECONDS SIZE
+ *       CONNECTIONS WebSockets (upgrade, then 101), each sending one masked
+ *       SIZE-byte binary frame (SIZE < 126) and waiting for its echo; prints
+ *       the number of messages echoed.
+ *   keepload idle HOST PORT N
+ *       N WebSockets opened 100 at a time, "ready" printed, then held
+ *       (idle) until standard input closes: memory per idle tunnel.
+ *   keepload echo PORT
+ *       a backend: answers an upgrade with 101 and then echoes raw bytes
+ *       (proxies do not parse frames, so frames come back as they went);
+ *       a plain request gets "200 ok" (the harness checking the port).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -136,7 +152,14 @@ static double percentile(double p) {
     return LATENCY_BUCKETS;
 }
 
+static int ws_load(int argc, char **argv);
+static int ws_idle(int argc, char **argv);
+static int echo_server(int argc, char **argv);
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "ws") == 0) return ws_load(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "idle") == 0) return ws_idle(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "echo") == 0) return echo_server(argc, argv);
     if (argc < 5 || (argc == 6 && strcmp(argv[5], "proxy-v2") != 0) || argc > 6) {
         fprintf(stderr, "usage: keepload HOST PORT CONNECTIONS SECONDS [proxy-v2]\n");
         return 2;
@@ -207,4 +230,200 @@ int main(int argc, char **argv) {
     if (non2xx > 0) printf("  Non-2xx or 3xx responses: %llu\n", (unsigned long long)non2xx);
     printf("Requests/sec: %.2f\n", (double)completed / elapsed);
     return 0;
+}
+
+/* ---- WebSocket load: upgrade, then one frame out and its echo back, in turn ---- */
+
+/* Starts a WebSocket handshake with host:port (blocking; setup, not measured). */
+static int upgrade_send(void) {
+    char request[512];
+    size_t length = (size_t)snprintf(request, sizeof request,
+        "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGV0aGVyLWJlbmNoLWtleQ==\r\n\r\n", host, port);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, host, &to.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0) { perror("keepload: connect"); return -1; }
+    if (send(fd, request, length, MSG_NOSIGNAL) != (ssize_t)length) { perror("keepload: send"); return -1; }
+    return fd;
+}
+
+/* Waits for the answer to upgrade_send: 0 once it is a 101 (the socket is then non-blocking). */
+static int upgrade_receive(int fd) {
+    char head[1024];
+    size_t got = 0;
+    while (!memmem(head, got, "\r\n\r\n", 4)) {
+        ssize_t n = recv(fd, head + got, sizeof head - got, 0);
+        if (n <= 0) { fprintf(stderr, "keepload: no answer to the upgrade\n"); return -1; }
+        got += (size_t)n;
+    }
+    if (memcmp(head, "HTTP/1.1 101", 12) != 0) {
+        fprintf(stderr, "keepload: no upgrade: %.40s\n", head);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+static int upgrade(struct connection *c) {
+    c->fd = upgrade_send();
+    return c->fd < 0 ? -1 : upgrade_receive(c->fd);
+}
+
+/* N idle WebSockets, for memory per idle tunnel: "ready" once all are open, held until stdin closes. */
+static int ws_idle(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: keepload idle HOST PORT N\n");
+        return 2;
+    }
+    host = argv[2];
+    port = atoi(argv[3]);
+    int count = atoi(argv[4]);
+    /* 100 handshakes in flight at a time, as clients arriving together (the proxy's pools see a burst). */
+    int fds[100];
+    for (int i = 0; i < count; i += 100) {
+        int batch = count - i < 100 ? count - i : 100;
+        for (int k = 0; k < batch; k++) if ((fds[k] = upgrade_send()) < 0) return 1;
+        for (int k = 0; k < batch; k++) if (upgrade_receive(fds[k]) != 0) return 1;
+    }
+    printf("ready\n");
+    fflush(stdout);
+    char sink[256];
+    while (read(0, sink, sizeof sink) > 0) {}
+    return 0;
+}
+
+static int ws_load(int argc, char **argv) {
+    if (argc != 7) {
+        fprintf(stderr, "usage: keepload ws HOST PORT CONNECTIONS SECONDS SIZE\n");
+        return 2;
+    }
+    host = argv[2];
+    port = atoi(argv[3]);
+    int count = atoi(argv[4]);
+    double seconds = atof(argv[5]);
+    int size = atoi(argv[6]);
+    if (size < 1 || size > 125) {
+        fprintf(stderr, "keepload ws: SIZE must be 1..125\n");
+        return 2;
+    }
+    unsigned char frame[2 + 4 + 125];
+    size_t frame_length = (size_t)(2 + 4 + size);
+    frame[0] = 0x82;
+    frame[1] = (unsigned char)(0x80 | size);
+    memcpy(frame + 2, "\x37\xfa\x21\x3d", 4);
+    for (int i = 0; i < size; i++) frame[6 + i] = (unsigned char)('x' ^ frame[2 + i % 4]);
+
+    int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    struct connection *connections = calloc((size_t)count, sizeof *connections);
+    for (int i = 0; i < count; i++) {
+        struct connection *c = &connections[i];
+        if (upgrade(c) != 0) return 1;
+        struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
+        epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c->fd, &e);
+    }
+    uint64_t start = now_ns(), deadline = start + (uint64_t)(seconds * 1e9);
+    for (int i = 0; i < count; i++) send(connections[i].fd, frame, frame_length, MSG_NOSIGNAL);
+    uint64_t messages = 0;
+    struct epoll_event events[256];
+    while (now_ns() < deadline) {
+        int n = epoll_wait(epoll_fd, events, 256, 100);
+        for (int i = 0; i < n; i++) {
+            struct connection *c = events[i].data.ptr;
+            ssize_t got = recv(c->fd, c->buffer + c->filled, BUFFER_SIZE - c->filled, 0);
+            if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            if (got <= 0) { fprintf(stderr, "keepload ws: a tunnel closed\n"); return 1; }
+            c->filled += (size_t)got;
+            if (c->filled < frame_length) continue;
+            if (c->filled > frame_length || memcmp(c->buffer, frame, frame_length) != 0) {
+                fprintf(stderr, "keepload ws: the echo differs from the message\n");
+                return 1;
+            }
+            c->filled = 0;
+            messages++;
+            send(c->fd, frame, frame_length, MSG_NOSIGNAL);
+        }
+    }
+    printf("%llu\n", (unsigned long long)messages);
+    return 0;
+}
+
+/* ---- Echo backend ---- */
+
+struct peer {
+    int fd;
+    int open;
+    size_t filled;
+    char buffer[4096];
+};
+
+static int echo_server(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: keepload echo PORT\n");
+        return 2;
+    }
+    static const char switched[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                   "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+    static const char plain[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
+    inet_pton(AF_INET, "127.0.0.1", &at.sin_addr);
+    if (bind(listener, (struct sockaddr *)&at, sizeof at) != 0 || listen(listener, 4096) != 0) {
+        perror("keepload echo: listen");
+        return 1;
+    }
+    int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event e = {.events = EPOLLIN, .data.ptr = NULL};
+    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listener, &e);
+    struct epoll_event events[256];
+    for (;;) {
+        int n = epoll_wait(epoll_fd, events, 256, -1);
+        for (int i = 0; i < n; i++) {
+            struct peer *p = events[i].data.ptr;
+            if (!p) {
+                int fd;
+                while ((fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    struct peer *q = calloc(1, sizeof *q);
+                    q->fd = fd;
+                    struct epoll_event pe = {.events = EPOLLIN, .data.ptr = q};
+                    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &pe);
+                }
+                continue;
+            }
+            ssize_t got = recv(p->fd, p->buffer + p->filled, sizeof p->buffer - p->filled, 0);
+            if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            if (got <= 0) {
+                close(p->fd);
+                free(p);
+                continue;
+            }
+            if (p->open) {
+                send(p->fd, p->buffer, (size_t)got, MSG_NOSIGNAL);
+                continue;
+            }
+            p->filled += (size_t)got;
+            char *end = memmem(p->buffer, p->filled, "\r\n\r\n", 4);
+            if (!end) {
+                if (p->filled == sizeof p->buffer) { close(p->fd); free(p); }
+                continue;
+            }
+            size_t head = (size_t)(end - p->buffer) + 4;
+            int upgrade = memmem(p->buffer, head, "Upgrade: websocket", 18) || memmem(p->buffer, head, "upgrade: websocket", 18);
+            if (upgrade) {
+                send(p->fd, switched, sizeof switched - 1, MSG_NOSIGNAL);
+                p->open = 1;
+                if (p->filled > head) send(p->fd, p->buffer + head, p->filled - head, MSG_NOSIGNAL);
+            } else {
+                send(p->fd, plain, sizeof plain - 1, MSG_NOSIGNAL);
+                memmove(p->buffer, p->buffer + head, p->filled - head);
+            }
+            p->filled -= head;
+            if (upgrade) p->filled = 0;
+        }
+    }
 }
