@@ -63,4 +63,12 @@ int csys_socket_nonblocking(int domain, int type) {
 }
 
 
+ssize_t csys_recv(int fd, void *buffer, size_t length) {
+    return syscall(SYS_recvfrom, fd, buffer, length, 0, NULL, NULL);
+}
+
+ssize_t csys_send(int fd, const void *buffer, size_t length) {
+    return syscall(SYS_sendto, fd, buffer, length, MSG_NOSIGNAL, NULL, 0);
+}
+
 int csys_malloc_trim(void) { return malloc_trim(0); }

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 
 /// A connection's receive buffer: bytes land at `writeIndex`, are parsed in
@@ -80,12 +81,12 @@ public struct ReceiveBuffer {
 
     /// One `recv` into the free tail (not `read`, which goes through the VFS:
     /// `vfs_read`, `rw_verify_area` and fsnotify on every call, as nginx and
-    /// HAProxy avoid). Never moves unread bytes (parsers may hold indices
+    /// HAProxy avoid; `csys_recv`, not glibc's cancellable wrapper). Never moves unread bytes (parsers may hold indices
     /// into them); an empty buffer restarts at the front.
     @inline(__always)
     public mutating func read(from fd: Int32) -> ReadResult {
         fill { p, n in
-            let r = recv(fd, p, n, 0)
+            let r = csys_recv(fd, p, n)
             if r > 0 { return .bytes(r) }
             if r == 0 { return .eof }
             let e = errno

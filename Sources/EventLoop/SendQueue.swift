@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 
 /// Bytes waiting to be written to a socket. Appends go to the end of one
@@ -77,11 +78,12 @@ public struct SendQueue {
         flush { p, n in Self.send(fd, p, n) }
     }
 
-    /// One `send(2)` of `n` bytes at `p` (no SIGPIPE; EINTR retried).
+    /// One `send(2)` of `n` bytes at `p` (no SIGPIPE; EINTR retried), without
+    /// glibc's cancellation wrapper (see `csys_send`).
     @inline(__always)
     public static func send(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> WriteStep {
         while true {
-            let r = Glibc.send(fd, p, n, Int32(MSG_NOSIGNAL))
+            let r = csys_send(fd, p, n)
             if r > 0 { return .wrote(r) }
             let e = errno
             if r < 0 && e == EINTR { continue }

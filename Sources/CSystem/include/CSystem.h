@@ -30,6 +30,13 @@ int csys_eventfd(void);
 void csys_eventfd_signal(int fd);
 void csys_eventfd_drain(int fd);
 int csys_accept4(int fd, struct sockaddr *addr, socklen_t *len);
+/* recv(2) (flags 0) and send(2) (MSG_NOSIGNAL) as plain system calls. glibc's
+ * wrappers are cancellation points: in a process with threads each call
+ * enables and disables asynchronous cancellation around the system call (two
+ * atomic updates of the thread's state), which nginx's single-threaded
+ * workers never pay. Tether cancels no thread. -1 and errno on failure. */
+ssize_t csys_recv(int fd, void *buffer, size_t length);
+ssize_t csys_send(int fd, const void *buffer, size_t length);
 int csys_socket_nonblocking(int domain, int type);
 /* glibc's malloc_trim(0): free heap pages back to the kernel (<malloc.h> is not in Glibc's module). */
 int csys_malloc_trim(void);
