@@ -71,4 +71,6 @@ ssize_t csys_send(int fd, const void *buffer, size_t length) {
     return syscall(SYS_sendto, fd, buffer, length, MSG_NOSIGNAL, NULL, 0);
 }
 
+void csys_malloc_mmap_threshold(int bytes) { mallopt(M_MMAP_THRESHOLD, bytes); }
+
 int csys_malloc_trim(void) { return malloc_trim(0); }

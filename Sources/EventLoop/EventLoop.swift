@@ -62,6 +62,11 @@ public final class EventLoop: @unchecked Sendable {
     /// batch instead of one per timeout update.
     public private(set) var now: UInt64
 
+    /// The descriptor whose event `handleEvent` is handling: a handler
+    /// registered for two (a tunnel's client and backend sockets) tells them
+    /// apart by it instead of holding one forwarding object per descriptor.
+    public private(set) var eventFD: Int32 = -1
+
     /// - Parameter lingerNanos: 0 hands the queue back after every batch.
     public init(index: Int, tickIntervalNanos: UInt64 = 100_000_000, lingerNanos: UInt64 = 1_000_000) {
         self.index = index
@@ -208,6 +213,7 @@ public final class EventLoop: @unchecked Sendable {
                 guard fd < handlers.count, generations[fd] == UInt32(truncatingIfNeeded: data >> 32),
                     let handler = handlers[fd]
                 else { continue }
+                eventFD = Int32(truncatingIfNeeded: fd)
                 handler.handleEvent(eventMasks[k])
             }
             let hadDeferred = !deferred.isEmpty

@@ -11,7 +11,16 @@ public struct ReceiveBuffer {
     public private(set) var writeIndex = 0
 
     public init(capacity: Int) {
-        storage = [UInt8](repeating: 0, count: capacity)
+        storage = Self.storage(capacity: capacity)
+    }
+
+    /// Room for `capacity` bytes, not zeroed: only bytes a read put there
+    /// are ever looked at (up to `writeIndex`). A buffer this large comes
+    /// from fresh pages (`IdleMemory`'s mmap threshold), and a page is only
+    /// made resident when bytes land on it: a connection that sent one
+    /// small request holds one page of its 16 KiB, not four.
+    public static func storage(capacity: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
     }
 
     public var readable: Int { writeIndex - readIndex }

@@ -137,7 +137,8 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
             }
         }
         guard ok, let end = text.firstIndex(of: 0) else { return Array("unknown".utf8) }
-        text.removeSubrange(end...)
-        return text
+        // A copy of its own size: the text lives as long as the connection
+        // (a WebSocket for hours), the 46-byte scratch array does not.
+        return Array(text[..<end])
     }
 }

@@ -69,6 +69,7 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     public init(config: ProxyConfig, log: EventLog = .discard) throws(StartError) {
+        IdleMemory.configure()
         self.log = log
         log.configure(config)
         group = EventLoopGroup(count: config.workers)

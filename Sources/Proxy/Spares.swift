@@ -90,7 +90,7 @@ struct SpareBuffers {
     /// `bufferSize` when none was kept).
     mutating func lend(to receive: inout ReceiveBuffer, _ send: inout SendQueue, bufferSize: Int) {
         if receive.storage.isEmpty {
-            receive.adopt(input.count == bufferSize ? input : [UInt8](repeating: 0, count: bufferSize))
+            receive.adopt(input.count == bufferSize ? input : ReceiveBuffer.storage(capacity: bufferSize))
         }
         if send.bytes.capacity == 0 { send.bytes = output }
         input = []

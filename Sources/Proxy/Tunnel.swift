@@ -14,7 +14,7 @@ import Stats
 /// tunnel ends when both directions have, on an error (both are reset), on
 /// `tunnel_timeout` with no byte either way, or when its backend goes out
 /// of service (`close(because:)`).
-final class Tunnel: TimerTarget {
+final class Tunnel: TimerTarget, EventHandler {
     /// One direction: bytes read from one side, waiting to be written to the other.
     struct Flow {
         var buffer = ReceiveBuffer(capacity: 0)
@@ -64,8 +64,9 @@ final class Tunnel: TimerTarget {
     /// The configuration the tunnel was opened under, and its backend there.
     let runtime: ProxyRuntime
     let backendIndex: Int
+    /// For its access-log line (empty with the access log off; the others
+    /// also unless the format or `request_id` asked).
     let requestLine: [UInt8]
-    /// For its access-log line (empty unless the format or `request_id` asked).
     let requestID: [UInt8]
     let userAgent: [UInt8]
     let referer: [UInt8]
@@ -78,7 +79,6 @@ final class Tunnel: TimerTarget {
     var timerSlot = -1
     private var lastActivity: UInt64
     private var closed = false
-    private var ends: (client: TunnelEnd, backend: TunnelEnd)!
     private var interest: (client: UInt32, backend: UInt32) = (0, 0)
     private var pendingScheduled = false
     /// TLS: OpenSSL's record buffers were freed while the tunnel idled.
@@ -105,8 +105,10 @@ final class Tunnel: TimerTarget {
         runtime = session.runtime
         let e = session.exchange
         backendIndex = e.pointee.backendIndex
-        // Copies of its own: the exchange's arrays keep their capacity for the next request.
-        func own(_ a: [UInt8]) -> [UInt8] { a.isEmpty ? [] : a.withUnsafeBufferPointer { [UInt8]($0) } }
+        // Copies of its own: the exchange's arrays keep their capacity for the
+        // next request. Only for the log line: an idle tunnel keeps nothing else.
+        let logged = session.runtime.accessLog != nil
+        func own(_ a: [UInt8]) -> [UInt8] { !logged || a.isEmpty ? [] : a.withUnsafeBufferPointer { [UInt8]($0) } }
         requestLine = own(e.pointee.requestLine)
         requestID = own(e.pointee.requestID)
         userAgent = own(e.pointee.userAgent)
@@ -114,13 +116,14 @@ final class Tunnel: TimerTarget {
         bytesReceived = e.pointee.bytesFromClient
         opened = ctx.loop.now
         lastActivity = opened
-        session.output.unsent.withUnsafeBytes { down.buffer.append($0) }
+        let ctx = self.ctx
+        session.output.unsent.withUnsafeBytes { Self.carry($0, into: &down.buffer, ctx) }
         backend.input.storage.withUnsafeBytes { all in
-            down.buffer.append(UnsafeRawBufferPointer(rebasing: all[backend.input.readIndex..<backend.input.writeIndex]))
+            Self.carry(UnsafeRawBufferPointer(rebasing: all[backend.input.readIndex..<backend.input.writeIndex]), into: &down.buffer, ctx)
         }
-        backend.send.unsent.withUnsafeBytes { up.buffer.append($0) }
+        backend.send.unsent.withUnsafeBytes { Self.carry($0, into: &up.buffer, ctx) }
         session.input.storage.withUnsafeBytes { all in
-            up.buffer.append(UnsafeRawBufferPointer(rebasing: all[session.input.readIndex..<session.input.writeIndex]))
+            Self.carry(UnsafeRawBufferPointer(rebasing: all[session.input.readIndex..<session.input.writeIndex]), into: &up.buffer, ctx)
         }
     }
 
@@ -129,10 +132,9 @@ final class Tunnel: TimerTarget {
         ctx.tunnels[ObjectIdentifier(self)] = self
         count(.upgrades)
         count(.tunnelsOpen)
-        ends = (TunnelEnd(self, client: true), TunnelEnd(self, client: false))
         interest = (clientInterest, backendInterest)
-        ctx.loop.handOver(client.fd, to: ends.client)
-        ctx.loop.handOver(backendFd, to: ends.backend)
+        ctx.loop.handOver(client.fd, to: self)
+        ctx.loop.handOver(backendFd, to: self)
         deadline = opened + idleStep
         ctx.loop.schedule(self)
         // What either side had buffered goes on first.
@@ -141,11 +143,13 @@ final class Tunnel: TimerTarget {
         settle()
     }
 
-    /// One event on one side: only that side's reads and writes run, so a
-    /// message costs one read and one write (a read that fills less than
-    /// the room there was drained the socket: no read to find EAGAIN).
-    func handle(_ events: UInt32, client isClient: Bool) {
+    /// One event on one side (the loop's `eventFD` says which): only that
+    /// side's reads and writes run, so a message costs one read and one
+    /// write (a read that fills less than the room there was drained the
+    /// socket: no read to find EAGAIN).
+    func handleEvent(_ events: UInt32) {
         guard !closed else { return }
+        let isClient = ctx.loop.eventFD == client.fd
         let readable = events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0
         let writable = events & EventLoop.writable != 0
         if isClient {
@@ -216,9 +220,20 @@ final class Tunnel: TimerTarget {
         }
     }
 
+    /// Bytes a side had buffered (the `101` head, what followed it) go into
+    /// a tunnel buffer from the loop's spares, which goes back there once
+    /// written, rather than into an array made to their size and freed.
+    private static func carry(_ bytes: UnsafeRawBufferPointer, into buffer: inout ReceiveBuffer, _ ctx: LoopContext) {
+        guard bytes.count > 0 else { return }
+        if buffer.storage.isEmpty && bytes.count <= bufferSize {
+            buffer.adopt(ctx.tunnelBuffers.pop() ?? ReceiveBuffer.storage(capacity: bufferSize))
+        }
+        buffer.append(bytes)
+    }
+
     /// Room to read into `buffer`: a spare from the loop if it has none.
     private func room(_ buffer: inout ReceiveBuffer) -> Bool {
-        if buffer.storage.isEmpty { buffer.adopt(ctx.tunnelBuffers.pop() ?? [UInt8](repeating: 0, count: Self.bufferSize)) }
+        if buffer.storage.isEmpty { buffer.adopt(ctx.tunnelBuffers.pop() ?? ReceiveBuffer.storage(capacity: Self.bufferSize)) }
         if buffer.freeTail == 0 { buffer.compact() }
         return buffer.freeTail > 0
     }
@@ -305,17 +320,4 @@ final class Tunnel: TimerTarget {
         let mine = runtime.backends[backendIndex]
         return mine.name == target.name && mine.address == target.address
     }
-}
-
-/// The loop routes each descriptor's events to one handler: a tunnel has two.
-final class TunnelEnd: EventHandler {
-    unowned(unsafe) let tunnel: Tunnel
-    let isClient: Bool
-
-    init(_ tunnel: Tunnel, client: Bool) {
-        self.tunnel = tunnel
-        self.isClient = client
-    }
-
-    func handleEvent(_ events: UInt32) { tunnel.handle(events, client: isClient) }
 }

@@ -40,5 +40,7 @@ ssize_t csys_send(int fd, const void *buffer, size_t length);
 int csys_socket_nonblocking(int domain, int type);
 /* glibc's malloc_trim(0): free heap pages back to the kernel (<malloc.h> is not in Glibc's module). */
 int csys_malloc_trim(void);
+/* mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least `bytes` get pages of their own. */
+void csys_malloc_mmap_threshold(int bytes);
 
 #endif
