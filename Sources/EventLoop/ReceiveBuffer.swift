@@ -15,13 +15,22 @@ public struct ReceiveBuffer {
     }
 
     /// Room for `capacity` bytes, not zeroed: only bytes a read put there
-    /// are ever looked at (up to `writeIndex`). A buffer this large comes
-    /// from fresh pages (`IdleMemory`'s mmap threshold), and a page is only
-    /// made resident when bytes land on it: a connection that sent one
-    /// small request holds one page of its 16 KiB, not four.
+    /// are ever looked at (up to `writeIndex`). The allocation is at least
+    /// `ownPages`, glibc's mmap threshold in Tether (`IdleMemory`), so the
+    /// buffer gets pages of its own, and a page is only made resident when
+    /// bytes land on it: a connection that sent one small request holds one
+    /// page, not four.
     public static func storage(capacity: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
+        guard capacity > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: max(capacity, ownPages)) { _, count in count = capacity }
     }
+
+    /// The allocation size from which glibc hands out pages of their own
+    /// (`mallopt(M_MMAP_THRESHOLD)`): above a 16 KiB receive buffer, and
+    /// above OpenSSL's ~16.7 KiB record buffers, which are allocated and
+    /// freed with every TLS connection and are cheaper reused from the heap
+    /// than mapped and unmapped each time.
+    public static let ownPages = 20 * 1024
 
     public var readable: Int { writeIndex - readIndex }
     public var isEmpty: Bool { readIndex == writeIndex }
