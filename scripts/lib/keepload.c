@@ -44,6 +44,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,8 +244,13 @@ static int upgrade_send(void) {
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, host, &to.sin_addr);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { perror("keepload: socket"); return -1; }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* A handshake the proxy never answers fails in 10 s with a message, instead of a silent hang. */
+    struct timeval patience = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof patience);
     if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0) { perror("keepload: connect"); return -1; }
     if (send(fd, request, length, MSG_NOSIGNAL) != (ssize_t)length) { perror("keepload: send"); return -1; }
     return fd;
@@ -256,7 +262,10 @@ static int upgrade_receive(int fd) {
     size_t got = 0;
     while (!memmem(head, got, "\r\n\r\n", 4)) {
         ssize_t n = recv(fd, head + got, sizeof head - got, 0);
-        if (n <= 0) { fprintf(stderr, "keepload: no answer to the upgrade\n"); return -1; }
+        if (n <= 0) {
+            fprintf(stderr, "keepload: no answer to the upgrade (%s)\n", n == 0 ? "closed" : strerror(errno));
+            return -1;
+        }
         got += (size_t)n;
     }
     if (memcmp(head, "HTTP/1.1 101", 12) != 0) {
@@ -285,8 +294,16 @@ static int ws_idle(int argc, char **argv) {
     int fds[100];
     for (int i = 0; i < count; i += 100) {
         int batch = count - i < 100 ? count - i : 100;
-        for (int k = 0; k < batch; k++) if ((fds[k] = upgrade_send()) < 0) return 1;
-        for (int k = 0; k < batch; k++) if (upgrade_receive(fds[k]) != 0) return 1;
+        for (int k = 0; k < batch; k++) {
+            if ((fds[k] = upgrade_send()) < 0) goto failed;
+        }
+        for (int k = 0; k < batch; k++) {
+            if (upgrade_receive(fds[k]) != 0) goto failed;
+        }
+        continue;
+    failed:
+        fprintf(stderr, "keepload idle: failed with %d WebSockets open\n", i);
+        return 1;
     }
     printf("ready\n");
     fflush(stdout);
