@@ -36,6 +36,22 @@ import Testing
         #expect(h.hash(Array(0..<8)) == 0x93f5_f579_9a93_2462)
     }
 
+    /// Equal weights skip the logarithm: the pick must be the backend with
+    /// the highest score all the same, also among a filtered subset.
+    @Test func equalWeightsPickTheHighestScoreWithoutTheLogarithm() {
+        let ring = RendezvousHash(hasher: Self.hasher, backends: Self.backends(["a", "b", "c", "d", "e"]))
+        var differentPicks = Set<Int>()
+        for key in Self.keys(20_000) {
+            let h = Self.hasher.hash(key)
+            for usable in [{ (_: Int) in true }, { (i: Int) in i != 2 }, { (i: Int) in i % 2 == 1 }] {
+                let expected = (0..<5).filter(usable).max { ring.score(h, $0) < ring.score(h, $1) }
+                #expect(ring.first(h, where: usable) == expected)
+                if let e = expected { differentPicks.insert(e) }
+            }
+        }
+        #expect(differentPicks == [0, 1, 2, 3, 4])
+    }
+
     @Test func hundredThousandKeysSpreadEvenlyOverFive() {
         let names = ["a", "b", "c", "d", "e"]
         let placed = place(Self.keys(100_000), Self.backends(names))
