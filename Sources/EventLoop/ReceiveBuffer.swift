@@ -99,8 +99,9 @@ public struct ReceiveBuffer {
 
     /// One `recv` into the free tail (not `read`, which goes through the VFS:
     /// `vfs_read`, `rw_verify_area` and fsnotify on every call, as nginx and
-    /// HAProxy avoid; `csys_recv`, not glibc's cancellable wrapper). Never moves unread bytes (parsers may hold indices
-    /// into them); an empty buffer restarts at the front.
+    /// HAProxy avoid; `csys_recv`, not glibc's cancellable wrapper). Never
+    /// moves unread bytes (parsers may hold indices into them); an empty
+    /// buffer restarts at the front.
     @inline(__always)
     public mutating func read(from fd: Int32) -> ReadResult {
         fill { p, n in

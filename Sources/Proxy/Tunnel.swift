@@ -225,15 +225,18 @@ final class Tunnel: TimerTarget, EventHandler {
     /// written, rather than into an array made to their size and freed.
     private static func carry(_ bytes: UnsafeRawBufferPointer, into buffer: inout ReceiveBuffer, _ ctx: LoopContext) {
         guard bytes.count > 0 else { return }
-        if buffer.storage.isEmpty && bytes.count <= bufferSize {
-            buffer.adopt(ctx.tunnelBuffers.pop() ?? ReceiveBuffer.storage(capacity: bufferSize))
-        }
+        if buffer.storage.isEmpty && bytes.count <= bufferSize { buffer.adopt(spare(ctx)) }
         buffer.append(bytes)
+    }
+
+    /// A buffer from the loop's spares, or a new one.
+    private static func spare(_ ctx: LoopContext) -> [UInt8] {
+        ctx.tunnelBuffers.pop() ?? ReceiveBuffer.storage(capacity: bufferSize)
     }
 
     /// Room to read into `buffer`: a spare from the loop if it has none.
     private func room(_ buffer: inout ReceiveBuffer) -> Bool {
-        if buffer.storage.isEmpty { buffer.adopt(ctx.tunnelBuffers.pop() ?? ReceiveBuffer.storage(capacity: Self.bufferSize)) }
+        if buffer.storage.isEmpty { buffer.adopt(Self.spare(ctx)) }
         if buffer.freeTail == 0 { buffer.compact() }
         return buffer.freeTail > 0
     }
